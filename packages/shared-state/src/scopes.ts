@@ -1,0 +1,82 @@
+import { InvalidScopeError } from "./errors.js";
+import { MAX_ASSET_REF_LENGTH, validateScopeId } from "./validation.js";
+
+/** What identifies one task's state: the same for every try of a task instance. */
+export interface TaskScopeInit {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  /** The map index of a mapped task; `-1` (the default) for an unmapped one. */
+  mapIndex?: number;
+}
+
+/** The state namespace of one task instance (all its tries share it). Immutable. */
+export class TaskScope {
+  readonly kind = "task" as const;
+  readonly dagId: string;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly mapIndex: number;
+
+  /** @throws {@link InvalidScopeError} when an id is empty, too long, or the map index is not an integer ≥ -1. */
+  constructor(init: TaskScopeInit) {
+    validateScopeId("dagId", init?.dagId);
+    validateScopeId("runId", init.runId);
+    validateScopeId("taskId", init.taskId);
+    const mapIndex = init.mapIndex ?? -1;
+    if (!Number.isSafeInteger(mapIndex) || mapIndex < -1) {
+      throw new InvalidScopeError(
+        `Invalid mapIndex ${String(mapIndex)}: expected an integer ≥ -1 (-1 means unmapped).`,
+      );
+    }
+    this.dagId = init.dagId;
+    this.runId = init.runId;
+    this.taskId = init.taskId;
+    this.mapIndex = mapIndex;
+    Object.freeze(this);
+  }
+}
+
+/** What identifies one asset's state. At least one field is required. */
+export interface AssetScopeInit {
+  /** The metadata store's id: server-side backends get it; workers do not know it. */
+  assetId?: number | undefined;
+  name?: string | undefined;
+  uri?: string | undefined;
+}
+
+/**
+ * The state namespace of an asset. Worker-side backends receive `name` or `uri`; state written
+ * by name and state written by uri are separate namespaces. Immutable.
+ */
+export class AssetScope {
+  readonly kind = "asset" as const;
+  readonly assetId: number | undefined;
+  readonly name: string | undefined;
+  readonly uri: string | undefined;
+
+  /** @throws {@link InvalidScopeError} when none of assetId, name or uri is given, or one is malformed. */
+  constructor(init: AssetScopeInit) {
+    const { assetId, name, uri } = init ?? {};
+    if (assetId === undefined && name === undefined && uri === undefined) {
+      throw new InvalidScopeError("AssetScope requires at least one of: assetId, name, or uri");
+    }
+    if (assetId !== undefined && (!Number.isSafeInteger(assetId) || assetId < 0)) {
+      throw new InvalidScopeError(`Invalid assetId ${String(assetId)}: expected a non-negative integer.`);
+    }
+    if (name !== undefined) validateScopeId("asset name", name, MAX_ASSET_REF_LENGTH);
+    if (uri !== undefined) validateScopeId("asset uri", uri, MAX_ASSET_REF_LENGTH);
+    this.assetId = assetId;
+    this.name = name;
+    this.uri = uri;
+    Object.freeze(this);
+  }
+
+  /** The string a worker backend's asset hooks receive: the name if known, else the uri. */
+  get assetRef(): string {
+    return this.name ?? this.uri ?? String(this.assetId);
+  }
+}
+
+/** Either kind of state namespace. Narrow on `scope.kind`. */
+export type StateScope = TaskScope | AssetScope;
