@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import {
+  AssetScope,
+  BaseStateBackend,
+  isStateBackend,
+  isStateBackendClass,
+  STATE_BACKEND_BRAND,
+  type StateScope,
+  stateBackendClassProblem,
+  TaskScope,
+} from "../src/index.js";
+
+const TASK = new TaskScope({ dagId: "dag", runId: "run", taskId: "task" });
+const ASSET = new AssetScope({ name: "my_asset" });
+
+/** The smallest legal backend: storage methods only, default reference hooks. */
+class PassThroughBackend extends BaseStateBackend {
+  async get() {
+    return undefined;
+  }
+  async set() {}
+  async delete() {}
+  async clear() {}
+}
+
+describe("BaseStateBackend default hooks", () => {
+  const backend = new PassThroughBackend();
+
+  it("round-trips task state unchanged", async () => {
+    const ref = await backend.serializeTaskStateToRef({
+      value: "app_1234",
+      key: "job_id",
+      tiId: "abc-123",
+      scope: TASK,
+    });
+    expect(ref).toBe("app_1234");
+    expect(await backend.deserializeTaskStateFromRef(ref, { key: "job_id", scope: TASK })).toBe("app_1234");
+  });
+
+  it("round-trips asset state unchanged", async () => {
+    const ref = await backend.serializeAssetStateToRef({
+      value: "2026-05-01",
+      key: "watermark",
+      assetRef: "my_asset",
+      scope: ASSET,
+    });
+    expect(ref).toBe("2026-05-01");
+    expect(await backend.deserializeAssetStateFromRef(ref, { key: "watermark", scope: ASSET })).toBe(
+      "2026-05-01",
+    );
+  });
+
+  it("close() resolves", async () => {
+    await expect(backend.close()).resolves.toBeUndefined();
+  });
+});
+
+describe("custom hooks", () => {
+  class MyBackend extends PassThroughBackend {
+    override async serializeTaskStateToRef({ key, scope }: { key: string; scope: TaskScope }) {
+      return `s3://bucket/${scope.dagId}/${key}`;
+    }
+    override async deserializeTaskStateFromRef(stored: string) {
+      return `fetched:${stored}`;
+    }
+    override async serializeAssetStateToRef({ key, assetRef }: { key: string; assetRef: string }) {
+      return `s3://bucket/assets/${assetRef}/${key}`;
+    }
+    override async deserializeAssetStateFromRef(stored: string) {
+      return `resolved:${stored}`;
+    }
+  }
+  const backend = new MyBackend();
+
+  it("overrides task state serialization", async () => {
+    const ref = await backend.serializeTaskStateToRef({
+      value: "app_1234",
+      key: "job_id",
+      tiId: "abc",
+      scope: TASK,
+    });
+    expect(ref).toBe("s3://bucket/dag/job_id");
+    expect(await backend.deserializeTaskStateFromRef(ref, { key: "job_id", scope: TASK })).toBe(
+      "fetched:s3://bucket/dag/job_id",
+    );
+  });
+
+  it("overrides asset state serialization", async () => {
+    const ref = await backend.serializeAssetStateToRef({
+      value: "2026-05-01",
+      key: "watermark",
+      assetRef: "my_asset",
+      scope: ASSET,
+    });
+    expect(ref).toBe("s3://bucket/assets/my_asset/watermark");
+    expect(await backend.deserializeAssetStateFromRef(ref, { key: "watermark", scope: ASSET })).toBe(
+      "resolved:s3://bucket/assets/my_asset/watermark",
+    );
+  });
+});
+
+describe("isStateBackend / isStateBackendClass", () => {
+  it("accepts a subclass and its instances", () => {
+    expect(isStateBackendClass(PassThroughBackend)).toBe(true);
+    expect(isStateBackend(new PassThroughBackend())).toBe(true);
+  });
+
+  it("rejects the abstract base itself: it has no storage methods", () => {
+    expect(stateBackendClassProblem(BaseStateBackend)).toBe("it does not implement get, set, delete, clear");
+  });
+
+  it("trusts the brand and shape, not instanceof: an object from another copy of the package passes", () => {
+    const foreign = {
+      [Symbol.for("flowstate.StateBackend")]: true,
+      get: async (_s: StateScope, _k: string) => undefined,
+      set: async () => {},
+      delete: async () => {},
+      clear: async () => {},
+      serializeTaskStateToRef: async () => "",
+      deserializeTaskStateFromRef: async () => "",
+      serializeAssetStateToRef: async () => "",
+      deserializeAssetStateFromRef: async () => "",
+    };
+    expect(foreign instanceof BaseStateBackend).toBe(false);
+    expect(isStateBackend(foreign)).toBe(true);
+    expect(STATE_BACKEND_BRAND).toBe(Symbol.for("flowstate.StateBackend"));
+  });
+
+  it.each([
+    [null, "it is null, not a class"],
+    ["pkg.Class", "it is string, not a class"],
+    [() => {}, "it is not a class (it has no prototype: an arrow function?)"],
+    [class NotABackend {}, "it does not extend BaseStateBackend from @flowstate/shared-state"],
+    [
+      class Half extends BaseStateBackend {
+        async get() {
+          return undefined;
+        }
+        async set() {}
+      },
+      "it does not implement delete, clear",
+    ],
+  ])("names why %s is not a backend class", (candidate, problem) => {
+    expect(stateBackendClassProblem(candidate)).toBe(problem);
+    expect(isStateBackendClass(candidate)).toBe(false);
+  });
+});
