@@ -1,0 +1,86 @@
+/**
+ * The dialect boundary. The store's logic (validation, errors, clocks) lives in `store.ts` and
+ * `client.ts`; everything that speaks SQL to one kind of database implements {@link StoreDatabase}.
+ * SQLite is the first; PostgreSQL implements the same interface later. Times are epoch
+ * milliseconds here, so that expiry compares as integers in every dialect.
+ */
+import type {
+  AssetStateFilter,
+  AssetStateRow,
+  TaskInstanceRecord,
+  TaskInstanceState,
+  TaskStateFilter,
+  TaskStateRow,
+} from "./types.js";
+
+/** What task state rows are keyed by: the task, shared by all its tries. */
+export interface TaskKey {
+  dagId: string;
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+}
+
+/** How a worker names an asset: one column and its value. */
+export interface AssetLookup {
+  column: "name" | "uri";
+  value: string;
+}
+
+/** A registered, active asset. */
+export interface AssetIdentity {
+  id: number;
+  name: string;
+  uri: string;
+}
+
+/** One database dialect. Methods throw the driver's own errors; the store wraps them. */
+export interface StoreDatabase {
+  /** The file or URL, for messages. Never contains credentials. */
+  readonly location: string;
+
+  /** Inserts the task instance; `false` when the id is already taken (nothing written). */
+  insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean>;
+  findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined>;
+  /**
+   * Sets the task instance's state and, with `clearState`, deletes its task state rows (its own
+   * map index) in the same transaction. `false` when there is no such task instance.
+   */
+  finishTaskInstance(
+    id: string,
+    state: TaskInstanceState,
+    clearState: boolean,
+    nowMs: number,
+  ): Promise<boolean>;
+
+  /** The value of an unexpired row (`expires_at` null or `> nowMs`). */
+  readTaskState(task: TaskKey, key: string, nowMs: number): Promise<string | undefined>;
+  writeTaskState(
+    task: TaskKey,
+    key: string,
+    value: string,
+    expiresAtMs: number | null,
+    nowMs: number,
+  ): Promise<void>;
+  deleteTaskState(task: TaskKey, key: string): Promise<void>;
+  /** Deletes the task's rows: of its map index, or with `allMapIndices` of every map index. */
+  clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<void>;
+  listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]>;
+  purgeExpiredTaskState(nowMs: number): Promise<number>;
+
+  /**
+   * Inserts the asset or updates the one with that name. Returns the name of another asset that
+   * already owns `uri` (nothing written), else `undefined`.
+   */
+  upsertAsset(name: string, uri: string): Promise<string | undefined>;
+  findActiveAsset(lookup: AssetLookup): Promise<AssetIdentity | undefined>;
+  readAssetState(assetId: number, key: string): Promise<string | undefined>;
+  writeAssetState(assetId: number, key: string, value: string, nowMs: number): Promise<void>;
+  deleteAssetState(assetId: number, key: string): Promise<void>;
+  clearAssetState(assetId: number): Promise<void>;
+  listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]>;
+
+  /** A sentence saying what to do about a driver error (locked, read-only, not a database…), if known. */
+  adviceFor(error: unknown): string | undefined;
+  close(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+/**
+ * `@flowstate/store`: the metadata store. It records task instances, task state rows and asset
+ * state rows (values, or a worker backend's references) in an embedded SQLite file, and serves
+ * them to the accessors through an embedded `StateClient`.
+ * @packageDocumentation
+ */
+export { openStateStore } from "./config.js";
+export { type OpenSqliteStateStoreOptions, openSqliteStateStore } from "./sqlite/open.js";
+export type {
+  AssetInit,
+  AssetStateFilter,
+  AssetStateRow,
+  StateStore,
+  TaskInstanceInit,
+  TaskInstanceRecord,
+  TaskInstanceState,
+  TaskStateFilter,
+  TaskStateRow,
+} from "./types.js";

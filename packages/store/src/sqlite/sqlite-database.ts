@@ -1,0 +1,178 @@
+import Database from "better-sqlite3";
+import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey } from "../database.js";
+import type {
+  AssetStateFilter,
+  AssetStateRow,
+  TaskInstanceRecord,
+  TaskInstanceState,
+  TaskStateFilter,
+  TaskStateRow,
+} from "../types.js";
+import { sqliteAdvice } from "./advice.js";
+import { configureConnection, migrate } from "./migrate.js";
+import { SQL, type StatementName } from "./statements.js";
+
+type TaskStateRecord = Omit<TaskStateRow, "expiresAt" | "updatedAt"> & {
+  expiresAtMs: number | null;
+  updatedAtMs: number;
+};
+type AssetStateRecord = Omit<AssetStateRow, "updatedAt"> & { updatedAtMs: number };
+
+/**
+ * The SQLite dialect over better-sqlite3. better-sqlite3 is synchronous; the methods are async
+ * only to share {@link StoreDatabase} with networked dialects.
+ */
+export class SqliteDatabase implements StoreDatabase {
+  readonly location: string;
+  readonly #db: Database.Database;
+  readonly #statements = new Map<StatementName, Database.Statement>();
+
+  private constructor(db: Database.Database, location: string) {
+    this.#db = db;
+    this.location = location;
+  }
+
+  /**
+   * Opens `path` (creating the file when missing), switches it to WAL and migrates the schema.
+   * Throws the driver's error, or a `StateStoreError` for a schema it must not touch.
+   */
+  static open(path: string, busyTimeoutMs: number): SqliteDatabase {
+    const db = new Database(path, { timeout: busyTimeoutMs });
+    try {
+      configureConnection(db, busyTimeoutMs);
+      migrate(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteDatabase(db, path);
+  }
+
+  async insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean> {
+    return this.#statement("insertTaskInstance").run({ ...record, nowMs }).changes === 1;
+  }
+
+  async findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined> {
+    return this.#statement("selectTaskInstance").get(id) as TaskInstanceRecord | undefined;
+  }
+
+  async finishTaskInstance(
+    id: string,
+    state: TaskInstanceState,
+    clearState: boolean,
+    nowMs: number,
+  ): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const updated = this.#statement("updateTaskInstanceState").run({ id, state, nowMs }).changes === 1;
+      if (updated && clearState) this.#statement("deleteTaskStateOfInstance").run(id);
+      return updated;
+    })();
+  }
+
+  async readTaskState(task: TaskKey, key: string, nowMs: number): Promise<string | undefined> {
+    const row = this.#statement("selectTaskState").get({ ...taskParams(task), key, nowMs });
+    return (row as { value: string } | undefined)?.value;
+  }
+
+  async writeTaskState(
+    task: TaskKey,
+    key: string,
+    value: string,
+    expiresAtMs: number | null,
+    nowMs: number,
+  ): Promise<void> {
+    this.#statement("upsertTaskState").run({ ...taskParams(task), key, value, expiresAtMs, nowMs });
+  }
+
+  async deleteTaskState(task: TaskKey, key: string): Promise<void> {
+    this.#statement("deleteTaskStateKey").run({ ...taskParams(task), key });
+  }
+
+  async clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<void> {
+    const params = taskParams(task);
+    if (allMapIndices) {
+      const { mapIndex: _unused, ...taskOnly } = params;
+      this.#statement("clearTaskStateOfAllMapIndices").run(taskOnly);
+    } else {
+      this.#statement("clearTaskStateOfMapIndex").run(params);
+    }
+  }
+
+  async listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]> {
+    const rows = this.#statement("listTaskState").all({
+      dagId: filter.dagId ?? null,
+      runId: filter.runId ?? null,
+      taskId: filter.taskId ?? null,
+      mapIndex: filter.mapIndex ?? null,
+    }) as TaskStateRecord[];
+    return rows.map(({ expiresAtMs, updatedAtMs, ...row }) => ({
+      ...row,
+      expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
+      updatedAt: new Date(updatedAtMs),
+    }));
+  }
+
+  async purgeExpiredTaskState(nowMs: number): Promise<number> {
+    return this.#statement("purgeExpiredTaskState").run(nowMs).changes;
+  }
+
+  async upsertAsset(name: string, uri: string): Promise<string | undefined> {
+    return this.#db.transaction(() => {
+      const owner = this.#statement("selectAssetByUri").get(uri) as AssetIdentity | undefined;
+      if (owner && owner.name !== name) return owner.name;
+      this.#statement("upsertAsset").run({ name, uri });
+      return undefined;
+    })();
+  }
+
+  async findActiveAsset(lookup: AssetLookup): Promise<AssetIdentity | undefined> {
+    const statement = lookup.column === "name" ? "selectActiveAssetByName" : "selectActiveAssetByUri";
+    return this.#statement(statement).get(lookup.value) as AssetIdentity | undefined;
+  }
+
+  async readAssetState(assetId: number, key: string): Promise<string | undefined> {
+    return (this.#statement("selectAssetState").get(assetId, key) as { value: string } | undefined)?.value;
+  }
+
+  async writeAssetState(assetId: number, key: string, value: string, nowMs: number): Promise<void> {
+    this.#statement("upsertAssetState").run({ assetId, key, value, nowMs });
+  }
+
+  async deleteAssetState(assetId: number, key: string): Promise<void> {
+    this.#statement("deleteAssetStateKey").run(assetId, key);
+  }
+
+  async clearAssetState(assetId: number): Promise<void> {
+    this.#statement("clearAssetState").run(assetId);
+  }
+
+  async listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]> {
+    const rows = this.#statement("listAssetState").all({
+      name: filter.name ?? null,
+      uri: filter.uri ?? null,
+    }) as AssetStateRecord[];
+    return rows.map(({ updatedAtMs, ...row }) => ({ ...row, updatedAt: new Date(updatedAtMs) }));
+  }
+
+  adviceFor(error: unknown): string | undefined {
+    return sqliteAdvice(error);
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+
+  // Prepared once per connection, on first use.
+  #statement(name: StatementName): Database.Statement {
+    let statement = this.#statements.get(name);
+    if (!statement) {
+      statement = this.#db.prepare(SQL[name]);
+      this.#statements.set(name, statement);
+    }
+    return statement;
+  }
+}
+
+function taskParams(task: TaskKey): TaskKey {
+  return { dagId: task.dagId, runId: task.runId, taskId: task.taskId, mapIndex: task.mapIndex };
+}
