@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   AssetScope,
   BaseStateBackend,
+  type DeserializeStateArgs,
   isStateBackend,
   isStateBackendClass,
+  type SerializeAssetStateArgs,
+  type SerializeTaskStateArgs,
   STATE_BACKEND_BRAND,
   type StateScope,
   stateBackendClassProblem,
@@ -55,18 +58,26 @@ describe("BaseStateBackend default hooks", () => {
   });
 });
 
+/** A backend someone forgot to finish. */
+abstract class HalfBackend extends BaseStateBackend {
+  async get() {
+    return undefined;
+  }
+  async set() {}
+}
+
 describe("custom hooks", () => {
   class MyBackend extends PassThroughBackend {
-    override async serializeTaskStateToRef({ key, scope }: { key: string; scope: TaskScope }) {
+    override async serializeTaskStateToRef({ key, scope }: SerializeTaskStateArgs) {
       return `s3://bucket/${scope.dagId}/${key}`;
     }
-    override async deserializeTaskStateFromRef(stored: string) {
+    override async deserializeTaskStateFromRef(stored: string, _args: DeserializeStateArgs<TaskScope>) {
       return `fetched:${stored}`;
     }
-    override async serializeAssetStateToRef({ key, assetRef }: { key: string; assetRef: string }) {
+    override async serializeAssetStateToRef({ key, assetRef }: SerializeAssetStateArgs) {
       return `s3://bucket/assets/${assetRef}/${key}`;
     }
-    override async deserializeAssetStateFromRef(stored: string) {
+    override async deserializeAssetStateFromRef(stored: string, _args: DeserializeStateArgs<AssetScope>) {
       return `resolved:${stored}`;
     }
   }
@@ -131,15 +142,7 @@ describe("isStateBackend / isStateBackendClass", () => {
     ["pkg.Class", "it is string, not a class"],
     [() => {}, "it is not a class (it has no prototype: an arrow function?)"],
     [class NotABackend {}, "it does not extend BaseStateBackend from @flowstate/shared-state"],
-    [
-      class Half extends BaseStateBackend {
-        async get() {
-          return undefined;
-        }
-        async set() {}
-      },
-      "it does not implement delete, clear",
-    ],
+    [HalfBackend, "it does not implement delete, clear"],
   ])("names why %s is not a backend class", (candidate, problem) => {
     expect(stateBackendClassProblem(candidate)).toBe(problem);
     expect(isStateBackendClass(candidate)).toBe(false);

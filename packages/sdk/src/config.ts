@@ -1,0 +1,249 @@
+import { dirname, join, resolve } from "node:path";
+import { ConfigError, type ConfigReader } from "@flowstate/shared-state";
+import { builtInOption, builtInSection } from "./config/defaults.js";
+import { type Environment, envValue, expandValue, homeDir } from "./config/expand.js";
+import { envPath, findConfigFile } from "./config/find-file.js";
+import { type IniSections, parseIni } from "./config/ini-file.js";
+
+export {
+  CONFIG_DEFAULTS,
+  type ConfigDefaults,
+  type ConfigOptionDescription,
+  type ConfigOptionType,
+} from "./config/defaults.js";
+
+/** Where {@link loadConfig} looks for the configuration and which environment it reads. */
+export interface LoadConfigOptions {
+  /**
+   * Folder to search upward from for `airflow.cfg`, and the `baseDir` when no file is found.
+   * @default process.cwd()
+   */
+  cwd?: string;
+  /** Config file to read (relative to `cwd`). It must exist. Wins over `AIRFLOW_CONFIG`. */
+  file?: string;
+  /**
+   * Environment variables: `AIRFLOW_CONFIG`, `AIRFLOW_HOME`, `AIRFLOW__{SECTION}__{KEY}` overrides,
+   * and the variables `$VAR` in values expand to. Pass an object to keep tests hermetic.
+   * @default process.env
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** Options of {@link Config.fromString}. */
+export interface ConfigFromStringOptions {
+  /** The file the text came from: named in errors, and its folder is the default `baseDir`. */
+  file?: string;
+  /** Folder plugins resolve from. @default the folder of `file`, else `process.cwd()` */
+  baseDir?: string;
+  /** See {@link LoadConfigOptions.env}. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Reads the configuration as Airflow does and returns it. The file is `options.file`, else the
+ * file named by `AIRFLOW_CONFIG`, else `$AIRFLOW_HOME/airflow.cfg` when it exists, else the nearest
+ * `airflow.cfg` in `cwd` or a folder above it. No file at all is fine: built-in defaults and the
+ * environment apply, `file` is `undefined` and `baseDir` is `cwd`.
+ * @throws ConfigError when a named file is missing, or the file is malformed (with its line number).
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<Config> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const found = await findConfigFile({ cwd, env, file: options.file });
+  if (!found) return Config.fromString("", { baseDir: cwd, env });
+  return Config.fromString(found.text, { file: found.file, env });
+}
+
+/** A value as read, with where it came from. */
+interface ConfigValue {
+  kind: "environment" | "file" | "default";
+  raw: string;
+  /** An INI file (or `config text`), `environment variable AIRFLOW__X__Y`, or `built-in default`. */
+  source: string;
+  /** For values from the INI text: the line, shown in messages. */
+  line?: number;
+}
+
+const BOOLEANS = new Map([
+  ["t", true],
+  ["true", true],
+  ["1", true],
+  ["f", false],
+  ["false", false],
+  ["0", false],
+]);
+
+/**
+ * The airflow.cfg-style configuration: an INI file, overridden by `AIRFLOW__{SECTION}__{KEY}`
+ * environment variables, over the built-in {@link CONFIG_DEFAULTS}. Section and key names are
+ * case-insensitive. Values are trimmed, and values from the file or the environment have `$VAR`,
+ * `${VAR}` and a leading `~` expanded, as Airflow does.
+ *
+ * Not supported from Airflow: the `_CMD` and `_SECRET` variants of options and environment
+ * variables, `[section] key: value` syntax, and values continued over several lines.
+ */
+export class Config implements ConfigReader {
+  /** The config file that was read (absolute), if any. */
+  readonly file: string | undefined;
+  /** The folder of the config file, else the working directory. Plugins resolve from here. */
+  readonly baseDir: string;
+  readonly #sections: IniSections;
+  readonly #env: Environment;
+  readonly #textSource: string;
+
+  private constructor(sections: IniSections, textSource: string, init: ConfigFromStringOptions) {
+    this.#sections = sections;
+    this.#textSource = textSource;
+    this.#env = init.env ?? process.env;
+    this.file = init.file === undefined ? undefined : resolve(init.file);
+    this.baseDir = resolve(init.baseDir ?? (this.file ? dirname(this.file) : process.cwd()));
+  }
+
+  /**
+   * A configuration from INI text, for tests and for embedding flowstate in a program that keeps
+   * its own configuration. No file is read.
+   * @throws ConfigError when the text is malformed (with its line number).
+   */
+  static fromString(text: string, options: ConfigFromStringOptions = {}): Config {
+    const source = options.file === undefined ? "config text" : resolve(options.file);
+    return new Config(parseIni(text, source), source, options);
+  }
+
+  /**
+   * The value of `[section] key`: the environment variable, else the file, else the built-in
+   * default, else `fallback`. (A built-in default wins over `fallback`, as in Airflow.)
+   * @throws ConfigError when it is set nowhere and there is no `fallback`.
+   */
+  get(section: string, key: string, options?: { fallback?: string }): string {
+    const found = this.#lookup(section, key);
+    if (found) return this.#expand(section, key, found);
+    if (options?.fallback !== undefined) return options.fallback;
+    throw this.#missing(section, key);
+  }
+
+  /**
+   * Like {@link get}, parsed as a whole number (an optional sign and digits).
+   * @throws ConfigError naming where the value came from, the section, the key and the value.
+   */
+  getInt(section: string, key: string, options?: { fallback?: number }): number {
+    const found = this.#lookup(section, key);
+    if (!found) {
+      if (options?.fallback !== undefined) return options.fallback;
+      throw this.#missing(section, key);
+    }
+    const text = this.#expand(section, key, found);
+    const number = Number(text);
+    if (/^[+-]?\d+$/.test(text) && Number.isSafeInteger(number)) return number;
+    throw this.#invalid(section, key, found, text, "is not an integer. Set it to a whole number such as 30");
+  }
+
+  /**
+   * Like {@link get}, parsed as Airflow parses booleans: `True`/`t`/`1` or `False`/`f`/`0`, in
+   * any case.
+   * @throws ConfigError naming where the value came from, the section, the key and the value.
+   */
+  getBoolean(section: string, key: string, options?: { fallback?: boolean }): boolean {
+    const found = this.#lookup(section, key);
+    if (!found) {
+      if (options?.fallback !== undefined) return options.fallback;
+      throw this.#missing(section, key);
+    }
+    const text = this.#expand(section, key, found);
+    const value = BOOLEANS.get(text.toLowerCase());
+    if (value !== undefined) return value;
+    throw this.#invalid(section, key, found, text, "is not a boolean. Set it to True or False");
+  }
+
+  /** Whether `[section] key` is set in the environment, the file or the built-in defaults. */
+  has(section: string, key: string): boolean {
+    return this.#lookup(section, key) !== undefined;
+  }
+
+  /** Every key of `section` (lower-case) from the defaults, the file and the environment, expanded. */
+  getSection(section: string): Record<string, string> {
+    const name = normalizeName(section);
+    const prefix = `${envPrefix(name)}__`;
+    const keys = new Set([
+      ...Object.keys(builtInSection(name)),
+      ...(this.#sections.get(name)?.keys() ?? []),
+      ...Object.keys(this.#env)
+        .filter((variable) => variable.startsWith(prefix) && variable.length > prefix.length)
+        .map((variable) => variable.slice(prefix.length).toLowerCase()),
+    ]);
+    return Object.fromEntries([...keys].map((key) => [key, this.get(name, key)]));
+  }
+
+  /**
+   * Where the value of `[section] key` comes from, for messages: `/path/airflow.cfg line 3`,
+   * `environment variable AIRFLOW__WORKERS__STATE_BACKEND` or `built-in default`; `undefined`
+   * when it is not set.
+   */
+  describeSource(section: string, key: string): string | undefined {
+    const found = this.#lookup(section, key);
+    return found && describe(found);
+  }
+
+  #lookup(section: string, key: string): ConfigValue | undefined {
+    const [s, k] = [normalizeName(section), normalizeName(key)];
+    const variable = envVariableName(s, k);
+    const fromEnv = envValue(this.#env, variable);
+    if (fromEnv !== undefined)
+      return { kind: "environment", raw: fromEnv, source: `environment variable ${variable}` };
+    const fromFile = this.#sections.get(s)?.get(k);
+    if (fromFile) return { kind: "file", raw: fromFile.value, source: this.#textSource, line: fromFile.line };
+    const builtIn = builtInOption(s, k);
+    return builtIn && { kind: "default", raw: builtIn.default, source: "built-in default" };
+  }
+
+  #expand(section: string, key: string, found: ConfigValue): string {
+    if (found.kind === "default") return found.raw.replaceAll("{AIRFLOW_HOME}", this.#airflowHome());
+    const expanded = expandValue(found.raw.trim(), this.#env);
+    if (expanded !== undefined) return expanded.trim();
+    throw this.#invalid(
+      section,
+      key,
+      found,
+      found.raw,
+      "keeps growing when its $VARIABLES are expanded (a variable refers to itself). Fix the variable",
+    );
+  }
+
+  /** AIRFLOW_HOME for defaults: the variable, else the config file's folder, else `~/airflow`. */
+  #airflowHome(): string {
+    const fromEnv = envPath(this.#env, "AIRFLOW_HOME", process.cwd());
+    return fromEnv ?? (this.file ? dirname(this.file) : join(homeDir(this.#env), "airflow"));
+  }
+
+  #missing(section: string, key: string): ConfigError {
+    const variable = envVariableName(normalizeName(section), normalizeName(key));
+    const where = this.file ?? "the config text";
+    return new ConfigError(
+      `Missing config option [${section}] ${key}: it is not set in ${where}, in the environment variable ${variable}, or in the built-in defaults. Set it in one of them.`,
+      { section, key },
+    );
+  }
+
+  #invalid(section: string, key: string, found: ConfigValue, value: string, problem: string): ConfigError {
+    return new ConfigError(
+      `Invalid config value for [${section}] ${key} in ${describe(found)}: ${JSON.stringify(value)} ${problem}.`,
+      { source: found.source, section, key, value },
+    );
+  }
+}
+
+/** Airflow's environment variable for `[section] key`: `AIRFLOW__SECTION__KEY`, dots as `_`. */
+function envVariableName(section: string, key: string): string {
+  return `${envPrefix(section)}__${key.toUpperCase()}`;
+}
+
+function envPrefix(section: string): string {
+  return `AIRFLOW__${section.replaceAll(".", "_").toUpperCase()}`;
+}
+
+function normalizeName(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+function describe(found: ConfigValue): string {
+  return found.line === undefined ? found.source : `${found.source} line ${found.line}`;
+}

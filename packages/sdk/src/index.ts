@@ -1,0 +1,37 @@
+/**
+ * `@flowstate/sdk`: what runs on a worker. It reads the airflow.cfg-style configuration, loads
+ * the worker state backend named by `[workers] state_backend` (like Airflow's `import_string`),
+ * and gives tasks `taskState` and `assetState` accessors that route every value through it.
+ * @packageDocumentation
+ */
+export {
+  type AssetInlet,
+  AssetStateAccessor,
+  type AssetStateAccessorInit,
+  AssetStateAccessors,
+  NEVER_EXPIRE,
+  type Retention,
+  type SetTaskStateOptions,
+  TaskStateAccessor,
+  type TaskStateAccessorInit,
+} from "./accessors.js";
+export { getWorkerStateBackend, resetWorkerStateBackendCache } from "./backend-loader.js";
+export {
+  CONFIG_DEFAULTS,
+  Config,
+  type ConfigDefaults,
+  type ConfigFromStringOptions,
+  type ConfigOptionDescription,
+  type ConfigOptionType,
+  type LoadConfigOptions,
+  loadConfig,
+} from "./config.js";
+export { type ImportStringOptions, importString } from "./import-string.js";
+export {
+  type RunTaskOptions,
+  runTask,
+  type Task,
+  type TaskContext,
+  type TaskInstanceInfo,
+  type TaskRunResult,
+} from "./run-task.js";
