@@ -1,0 +1,9 @@
+/**
+ * `@flowstate/test-support`: starts and stops the local S3-compatible servers that flowstate's
+ * tests, examples and benchmarks share. Every server runs in a child process on a free port with
+ * its data in a temp dir, and dies with the process that started it.
+ * @packageDocumentation
+ */
+export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
+export { type StartS3ServerOptions, startS3Server } from "./s3rver.js";
+export { createTestS3Client, type S3TestServer } from "./server.js";
