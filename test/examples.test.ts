@@ -93,9 +93,29 @@ describe("examples/custom-backend", () => {
   });
 });
 
+describe("examples/s3-offload", () => {
+  const dir = join(repoRoot, "examples", "s3-offload");
+
+  it("checkpoints 50 MB into a local S3 server; the store holds s3:// references of objects that exist", async () => {
+    const tmp = await tempDir("flowstate-s3-offload-");
+    const run = await runNode("dist/main.js", dir, {
+      AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${join(tmp, "airflow.db")}`,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/task read back {3}50\.0 MB, sha256 [0-9a-f]{12}/);
+    expect(run.stdout).toMatch(
+      /metadata store {3}s3:\/\/flowstate-state\/examples\/s3-offload\/task\/s3_offload\/manual__\S+\/aggregate\/-1\/checkpoint/,
+    );
+    expect(run.stdout).toContain("bucket holds     52,428,800 bytes");
+    expect(run.stdout).toContain("s3://flowstate-state/examples/s3-offload/asset/name/clickstream/watermark");
+    expect(run.stdout).not.toContain("(nothing!)");
+  });
+});
+
 describe("config from the example folders", () => {
   it("every example's airflow.cfg parses", async () => {
-    for (const example of ["quickstart", "custom-backend/operator-project"]) {
+    for (const example of ["quickstart", "custom-backend/operator-project", "s3-offload"]) {
       const file = join(repoRoot, "examples", example, "airflow.cfg");
       const conf = Config.fromString(await readFile(file, "utf8"), { file, env: {} });
       expect(conf.get("workers", "state_backend")).not.toBe("");
