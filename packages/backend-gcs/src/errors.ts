@@ -1,0 +1,142 @@
+import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { ADC_HINT } from "./option-values.js";
+import type { ResolvedGcsOptions } from "./options.js";
+
+/** Short backend name in every message: `[flowstate] [gcs] …`. */
+export const BACKEND = "gcs";
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "ECONNABORTED",
+]);
+
+/** The `gs://bucket/name` of an object (or a prefix), for messages and `location`. */
+export function gsUrl(bucket: string, name = ""): string {
+  return `gs://${bucket}/${name}`;
+}
+
+/** The HTTP status of a client error, when the server answered. */
+export function statusOf(error: unknown): number | undefined {
+  const { code, status, response } = (error ?? {}) as {
+    code?: unknown;
+    status?: unknown;
+    response?: { status?: unknown; statusCode?: unknown };
+  };
+  for (const candidate of [code, status, response?.status, response?.statusCode]) {
+    if (typeof candidate === "number" && candidate >= 100 && candidate < 600) return candidate;
+  }
+  return undefined;
+}
+
+/** Whether a 404 is GCS saying the bucket (not the object) does not exist. */
+export function isBucketMissing(error: unknown): boolean {
+  return statusOf(error) === 404 && /bucket does not exist/i.test(messageOf(error));
+}
+
+/**
+ * Whether a 404 is GCS saying the object does not exist. Any other 404 (a missing bucket, a wrong
+ * endpoint path, a proxy's error page) is a failure to report, not a silently empty state.
+ */
+export function isObjectMissing(error: unknown): boolean {
+  return statusOf(error) === 404 && /^no such object/i.test(messageOf(error));
+}
+
+/**
+ * Wraps a client failure in a {@link StateBackendError} whose message says what to fix. The
+ * cause is a copy without the request and response: the client's errors carry the request's
+ * headers, and with them the OAuth access token.
+ */
+export function wrapGcsError(
+  error: unknown,
+  operation: StateBackendOperation,
+  location: string,
+  options: ResolvedGcsOptions,
+): StateBackendError {
+  if (error instanceof StateBackendError) return error;
+  return new StateBackendError(explainGcsError(error, options), {
+    backend: BACKEND,
+    operation,
+    location,
+    cause: sanitizedCause(error),
+  });
+}
+
+/** What went wrong and what to fix, for a client failure. */
+export function explainGcsError(error: unknown, options: ResolvedGcsOptions): string {
+  const status = statusOf(error);
+  if (isBucketMissing(error)) {
+    return `bucket '${options.bucket}' does not exist: create it or fix [gcs_state_backend] bucket.`;
+  }
+  // Credential failures carry only the status and reason: GCS names the principal in its text.
+  if (status === 401) {
+    // Without any credentials the client sends the request anonymously: GCS answers 401 too.
+    return `credentials missing or refused (HTTP 401${reasonHint(error)}): set or check the credentials Google's client uses (${ADC_HINT}).`;
+  }
+  if (status === 403) {
+    return `permission denied (HTTP 403${reasonHint(error)}): give the credentials' principal read, write and delete access to objects under ${gsUrl(options.bucket, options.prefix)} (e.g. roles/storage.objectUser), or fix the credentials (${ADC_HINT}).`;
+  }
+  if (/could not load the default credentials/i.test(messageOf(error))) {
+    return `no Google credentials found: set ${ADC_HINT}.`;
+  }
+  const network = networkCode(error);
+  if (network !== undefined) {
+    const where = options.apiEndpoint ?? "Google Cloud Storage (https://storage.googleapis.com)";
+    return `cannot reach endpoint ${where}: is the server running? Check [gcs_state_backend] api_endpoint and the network (${network}).`;
+  }
+  return `${nameOf(error)}: ${truncated(messageOf(error))}${status === undefined ? "" : ` (HTTP ${status})`}`;
+}
+
+/** A plain error with what the client error says, without its request, response or config. */
+export function sanitizedCause(error: unknown): Error {
+  const copy = new Error(truncated(messageOf(error)));
+  copy.name = nameOf(error);
+  const status = statusOf(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  Object.assign(copy, {
+    ...(typeof code === "string" || typeof code === "number" ? { code } : {}),
+    ...(status === undefined ? {} : { status }),
+    ...(reasonsOf(error).length ? { reasons: reasonsOf(error) } : {}),
+  });
+  return copy;
+}
+
+/** Whether `error` (or an error it wraps) is a connection failure rather than a GCS answer. */
+function networkCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== "object" || error === null || depth > 4) return undefined;
+  const { code, errno, cause } = error as { code?: unknown; errno?: unknown; cause?: unknown };
+  for (const candidate of [code, errno]) {
+    if (typeof candidate === "string" && NETWORK_CODES.has(candidate)) return candidate;
+  }
+  return networkCode(cause, depth + 1);
+}
+
+function reasonsOf(error: unknown): string[] {
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((e) => (typeof e?.reason === "string" ? [e.reason as string] : []));
+}
+
+function reasonHint(error: unknown): string {
+  const reasons = reasonsOf(error);
+  return reasons.length ? `, ${reasons.join(", ")}` : "";
+}
+
+function nameOf(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === "string" && name !== "" ? name : "Error";
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function truncated(message: string): string {
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}

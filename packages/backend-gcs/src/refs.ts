@@ -1,0 +1,55 @@
+import {
+  type ClearOptions,
+  joinStoragePath,
+  StateReferenceError,
+  type StateScope,
+  scopePrefix,
+  statePath,
+} from "@flowstate/shared-state";
+import { BACKEND, gsUrl } from "./errors.js";
+import type { ResolvedGcsOptions } from "./options.js";
+
+/** The object name of `key` in `scope`: `<prefix>/<statePath(scope, key)>`. Validates the key. */
+export function objectName(options: ResolvedGcsOptions, scope: StateScope, key: string): string {
+  return joinStoragePath(options.prefix, statePath(scope, key));
+}
+
+/** The name prefix (ending in `/`) that `clear(scope, clearOptions)` empties. */
+export function objectPrefix(
+  options: ResolvedGcsOptions,
+  scope: StateScope,
+  clearOptions?: ClearOptions,
+): string {
+  return joinStoragePath(options.prefix, scopePrefix(scope, clearOptions));
+}
+
+/** The reference the metadata store records: `gs://<bucket>/<prefix>/<statePath(scope, key)>`. */
+export function referenceFor(options: ResolvedGcsOptions, scope: StateScope, key: string): string {
+  return gsUrl(options.bucket, objectName(options, scope, key));
+}
+
+/**
+ * The object name of a stored reference, after checking that it is exactly the reference this
+ * backend writes for `scope` and `key`; anything else (another bucket or prefix, another key,
+ * another backend's scheme, a path that climbs out, garbage) is refused, never read.
+ * @throws {@link StateReferenceError}
+ */
+export function checkReference(
+  stored: unknown,
+  options: ResolvedGcsOptions,
+  scope: StateScope,
+  key: string,
+): string {
+  const expected = referenceFor(options, scope, key);
+  if (stored === expected) return objectName(options, scope, key);
+  throw new StateReferenceError(
+    `the stored reference ${preview(stored)} is not the one this backend writes for key '${key}' of this scope (expected ${expected}). ` +
+      "It names another bucket, prefix or key: was [gcs_state_backend] bucket or prefix changed since it was written? Point the backend at the original location, or set the key again.",
+    { backend: BACKEND, operation: "deserialize", location: expected },
+  );
+}
+
+function preview(stored: unknown): string {
+  if (typeof stored !== "string") return `(${stored === null ? "null" : typeof stored})`;
+  return JSON.stringify(stored.length > 200 ? `${stored.slice(0, 200)}…` : stored);
+}

@@ -1,0 +1,96 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running GCS-API server for tests. */
+export interface GcsEmulator {
+  /** `http://127.0.0.1:<port>`: pass it as the backend's `apiEndpoint`. */
+  apiEndpoint: string;
+  projectId: string;
+  /** Stops the server, closes its connections and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+// firebase-tools 15.34.2's internal classes (not a public API, hence the pinned version): the
+// Storage emulator speaks the GCS JSON API and runs in-process without its Java rules runtime.
+interface StorageEmulatorArgs {
+  projectId: string;
+  host: string;
+  port: number;
+  rules: undefined;
+  auto_download: boolean;
+}
+interface StorageEmulatorInstance {
+  _rulesRuntime: { start(): Promise<void>; stop(): Promise<void> };
+  _rulesManager: { start(): Promise<void>; stop(): Promise<void> };
+  getName(): string;
+}
+type StorageEmulatorClass = new (args: StorageEmulatorArgs) => StorageEmulatorInstance;
+interface Registry {
+  start(emulator: StorageEmulatorInstance): Promise<void>;
+  stop(name: string): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const PROJECT_ID = "flowstate-test";
+
+/**
+ * Starts firebase-tools' Storage emulator in this process on a free port of 127.0.0.1, with its
+ * uploaded bytes in a fresh temp dir. Only one can run per process (firebase's registry is a
+ * singleton). Buckets need no creating: one appears with its first object.
+ */
+export async function startGcsEmulator(): Promise<GcsEmulator> {
+  const { StorageEmulator } = require("firebase-tools/lib/emulator/storage/index.js") as {
+    StorageEmulator: StorageEmulatorClass;
+  };
+  const { EmulatorRegistry } = require("firebase-tools/lib/emulator/registry.js") as {
+    EmulatorRegistry: Registry;
+  };
+  const directory = await mkdtemp(join(tmpdir(), "flowstate-gcs-emulator-"));
+  // The emulator otherwise keeps blobs in a fixed, shared `$TMPDIR/firebase/storage/blobs`.
+  class IsolatedStorageEmulator extends StorageEmulator {
+    getPersistenceTmpDir(): string {
+      return directory;
+    }
+  }
+  const port = await freePort();
+  const emulator = new IsolatedStorageEmulator({
+    projectId: PROJECT_ID,
+    host: "127.0.0.1",
+    port,
+    rules: undefined,
+    auto_download: false,
+  });
+  // No rules file and no Java: the rules runtime is not needed for GCS-API (admin) requests.
+  emulator._rulesRuntime.start = emulator._rulesRuntime.stop = async () => {};
+  emulator._rulesManager.start = emulator._rulesManager.stop = async () => {};
+  try {
+    await EmulatorRegistry.start(emulator);
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true });
+    throw new Error(`Could not start the GCS emulator on 127.0.0.1:${port}: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  return {
+    apiEndpoint: `http://127.0.0.1:${port}`,
+    projectId: PROJECT_ID,
+    stop: async () => {
+      await EmulatorRegistry.stop(emulator.getName());
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject).listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
