@@ -1,6 +1,7 @@
-import { StateBackendError } from "@flowstate/shared-state";
-import type { File } from "@google-cloud/storage";
-import { BACKEND, explainGcsError, gsUrl, isObjectMissing, sanitizedCause, statusOf } from "./errors.js";
+import { objectUrl } from "@flowstate/object-storage-backend";
+import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { explainGcsError, isObjectMissing, sanitizedCause, statusOf } from "./errors.js";
+import { GCS_STORE } from "./identity.js";
 import { forEachLimited } from "./limit.js";
 import type { GcsTarget } from "./target.js";
 
@@ -16,42 +17,46 @@ export async function deleteObject({ bucket }: GcsTarget, name: string): Promise
   }
 }
 
-/**
- * Deletes every object under `prefix`, a page of the listing at a time (GCS sends up to 1000
- * per page), {@link DELETE_CONCURRENCY} at once. Every object of a page is tried before the
- * failures are reported.
- */
-export async function deletePrefix(target: GcsTarget, prefix: string): Promise<void> {
+/** The names under `prefix`, a page of the listing (GCS sends up to 1000 per page) at a time. */
+export async function* listNames({ bucket }: GcsTarget, prefix: string): AsyncGenerator<string[]> {
   let pageToken: string | undefined;
   do {
-    const [files, next] = await target.bucket.getFiles({ prefix, autoPaginate: false, pageToken });
-    await deletePage(target, files, prefix);
+    const [files, next] = await bucket.getFiles({ prefix, autoPaginate: false, pageToken });
+    yield files.map((file) => file.name);
     pageToken = (next as { pageToken?: string } | null)?.pageToken;
   } while (pageToken);
 }
 
-async function deletePage(target: GcsTarget, files: File[], prefix: string): Promise<void> {
+/**
+ * Deletes `names`, {@link DELETE_CONCURRENCY} at once. Every object is tried before the failures
+ * are reported.
+ */
+export async function deleteNames(
+  target: GcsTarget,
+  names: string[],
+  { prefix, operation }: { prefix: string; operation: StateBackendOperation },
+): Promise<void> {
   const failures: Array<{ name: string; error: unknown }> = [];
-  await forEachLimited(files, DELETE_CONCURRENCY, async (file) => {
+  await forEachLimited(names, DELETE_CONCURRENCY, async (name) => {
     try {
-      await file.delete();
+      await target.bucket.file(name).delete();
     } catch (error) {
-      if (!isObjectMissing(error)) failures.push({ name: file.name, error }); // gone already is fine
+      if (!isObjectMissing(error)) failures.push({ name, error }); // gone already is fine
     }
   });
   const first = failures[0];
   if (first === undefined) return;
-  const { options, operation } = target;
+  const { options } = target;
   const shown = failures
     .slice(0, 3)
     .map((f) => `${f.name} (${statusOf(f.error) === undefined ? "no answer" : `HTTP ${statusOf(f.error)}`})`)
     .join(", ");
   throw new StateBackendError(
-    `${failures.length} of ${files.length} objects could not be deleted, e.g. ${shown}: ${explainGcsError(first.error, options)} Then run the clear again.`,
+    `${failures.length} of ${names.length} objects could not be deleted, e.g. ${shown}: ${explainGcsError(first.error, options)} Then run the clear again.`,
     {
-      backend: BACKEND,
+      backend: GCS_STORE.backend,
       operation,
-      location: gsUrl(options.bucket, prefix),
+      location: objectUrl(GCS_STORE.scheme, options.bucket, prefix),
       cause: sanitizedCause(first.error),
     },
   );

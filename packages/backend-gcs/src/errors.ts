@@ -1,26 +1,8 @@
+import { networkErrorCode, objectUrl, truncatedMessage } from "@flowstate/object-storage-backend";
 import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { GCS_STORE } from "./identity.js";
 import { ADC_HINT } from "./option-values.js";
 import type { ResolvedGcsOptions } from "./options.js";
-
-/** Short backend name in every message: `[flowstate] [gcs] …`. */
-export const BACKEND = "gcs";
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "ECONNABORTED",
-]);
-
-/** The `gs://bucket/name` of an object (or a prefix), for messages and `location`. */
-export function gsUrl(bucket: string, name = ""): string {
-  return `gs://${bucket}/${name}`;
-}
 
 /** The HTTP status of a client error, when the server answered. */
 export function statusOf(error: unknown): number | undefined {
@@ -59,9 +41,8 @@ export function wrapGcsError(
   location: string,
   options: ResolvedGcsOptions,
 ): StateBackendError {
-  if (error instanceof StateBackendError) return error;
   return new StateBackendError(explainGcsError(error, options), {
-    backend: BACKEND,
+    backend: GCS_STORE.backend,
     operation,
     location,
     cause: sanitizedCause(error),
@@ -80,22 +61,23 @@ export function explainGcsError(error: unknown, options: ResolvedGcsOptions): st
     return `credentials missing or refused (HTTP 401${reasonHint(error)}): set or check the credentials Google's client uses (${ADC_HINT}).`;
   }
   if (status === 403) {
-    return `permission denied (HTTP 403${reasonHint(error)}): give the credentials' principal read, write and delete access to objects under ${gsUrl(options.bucket, options.prefix)} (e.g. roles/storage.objectUser), or fix the credentials (${ADC_HINT}).`;
+    return `permission denied (HTTP 403${reasonHint(error)}): give the credentials' principal read, write and delete access to objects under ${objectUrl(GCS_STORE.scheme, options.bucket, options.prefix)} (e.g. roles/storage.objectUser), or fix the credentials (${ADC_HINT}).`;
   }
   if (/could not load the default credentials/i.test(messageOf(error))) {
     return `no Google credentials found: set ${ADC_HINT}.`;
   }
-  const network = networkCode(error);
+  // The client's name for a connection it gave up on.
+  const network = networkErrorCode(error, ["ECONNABORTED"]);
   if (network !== undefined) {
     const where = options.apiEndpoint ?? "Google Cloud Storage (https://storage.googleapis.com)";
     return `cannot reach endpoint ${where}: is the server running? Check [gcs_state_backend] api_endpoint and the network (${network}).`;
   }
-  return `${nameOf(error)}: ${truncated(messageOf(error))}${status === undefined ? "" : ` (HTTP ${status})`}`;
+  return `${nameOf(error)}: ${truncatedMessage(error)}${status === undefined ? "" : ` (HTTP ${status})`}`;
 }
 
 /** A plain error with what the client error says, without its request, response or config. */
 export function sanitizedCause(error: unknown): Error {
-  const copy = new Error(truncated(messageOf(error)));
+  const copy = new Error(truncatedMessage(error));
   copy.name = nameOf(error);
   const status = statusOf(error);
   const code = (error as { code?: unknown } | null)?.code;
@@ -105,16 +87,6 @@ export function sanitizedCause(error: unknown): Error {
     ...(reasonsOf(error).length ? { reasons: reasonsOf(error) } : {}),
   });
   return copy;
-}
-
-/** Whether `error` (or an error it wraps) is a connection failure rather than a GCS answer. */
-function networkCode(error: unknown, depth = 0): string | undefined {
-  if (typeof error !== "object" || error === null || depth > 4) return undefined;
-  const { code, errno, cause } = error as { code?: unknown; errno?: unknown; cause?: unknown };
-  for (const candidate of [code, errno]) {
-    if (typeof candidate === "string" && NETWORK_CODES.has(candidate)) return candidate;
-  }
-  return networkCode(cause, depth + 1);
 }
 
 function reasonsOf(error: unknown): string[] {
@@ -135,8 +107,4 @@ function nameOf(error: unknown): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function truncated(message: string): string {
-  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }

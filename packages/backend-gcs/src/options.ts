@@ -53,12 +53,3 @@ export interface ResolvedGcsOptions {
   resumableThreshold: number;
   compression: GcsCompression;
 }
-
-const MIB = 1024 * 1024;
-
-/** The defaults of every optional option. */
-export const GCS_DEFAULTS = {
-  prefix: "",
-  resumableThreshold: 8 * MIB,
-  compression: "none",
-} as const satisfies Partial<ResolvedGcsOptions>;

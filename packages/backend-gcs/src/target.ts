@@ -1,10 +1,8 @@
-import type { StateBackendOperation } from "@flowstate/shared-state";
 import type { Bucket } from "@google-cloud/storage";
 import type { ResolvedGcsOptions } from "./options.js";
 
-/** What the object operations need: the bucket handle, the resolved options, and the operation for messages. */
+/** What the object operations need: the bucket handle and the resolved options. */
 export interface GcsTarget {
   bucket: Bucket;
   options: ResolvedGcsOptions;
-  operation: StateBackendOperation;
 }

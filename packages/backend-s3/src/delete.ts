@@ -4,8 +4,9 @@ import {
   type ObjectIdentifier,
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
-import { StateBackendError } from "@flowstate/shared-state";
-import { BACKEND, s3Url } from "./errors.js";
+import { objectUrl } from "@flowstate/object-storage-backend";
+import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { S3_STORE } from "./identity.js";
 import type { S3Target } from "./target.js";
 
 /** DeleteObjects takes at most this many keys per request. */
@@ -16,28 +17,33 @@ export async function deleteKey({ client, options }: S3Target, key: string): Pro
   await client.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }));
 }
 
-/**
- * Deletes every object under `prefix`: a page of ListObjectsV2 (1000 keys) at a time, each page
- * one DeleteObjects request whose per-key errors are checked.
- */
-export async function deletePrefix(target: S3Target, prefix: string): Promise<void> {
-  const { client, options } = target;
+/** The keys under `prefix`, a page of ListObjectsV2 (1000 keys) at a time. */
+export async function* listKeys({ client, options }: S3Target, prefix: string): AsyncGenerator<string[]> {
   const pages = paginateListObjectsV2(
     { client, pageSize: DELETE_BATCH },
     { Bucket: options.bucket, Prefix: prefix },
   );
   for await (const page of pages) {
-    const keys = (page.Contents ?? []).flatMap((o): ObjectIdentifier[] => (o.Key ? [{ Key: o.Key }] : []));
-    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
-      await deleteBatch(target, keys.slice(start, start + DELETE_BATCH), prefix);
-    }
+    yield (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+  }
+}
+
+/** Deletes `keys` with one DeleteObjects request per 1000, checking its per-key errors. */
+export async function deleteKeys(
+  target: S3Target,
+  keys: string[],
+  failure: { prefix: string; operation: StateBackendOperation },
+): Promise<void> {
+  for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+    const batch = keys.slice(start, start + DELETE_BATCH).map((Key): ObjectIdentifier => ({ Key }));
+    await deleteBatch(target, batch, failure);
   }
 }
 
 async function deleteBatch(
-  { client, options, operation }: S3Target,
+  { client, options }: S3Target,
   keys: ObjectIdentifier[],
-  prefix: string,
+  { prefix, operation }: { prefix: string; operation: StateBackendOperation },
 ): Promise<void> {
   const result = await client.send(
     new DeleteObjectsCommand({ Bucket: options.bucket, Delete: { Objects: keys, Quiet: true } }),
@@ -48,8 +54,9 @@ async function deleteBatch(
     .slice(0, 3)
     .map((e) => `${e.Key} (${e.Code ?? "error"})`)
     .join(", ");
+  const location = objectUrl(S3_STORE.scheme, options.bucket, prefix);
   throw new StateBackendError(
-    `${errors.length} of ${keys.length} objects could not be deleted, e.g. ${shown}: check that the credentials may delete objects under ${s3Url(options.bucket, prefix)} and run the clear again.`,
-    { backend: BACKEND, operation, location: s3Url(options.bucket, prefix) },
+    `${errors.length} of ${keys.length} objects could not be deleted, e.g. ${shown}: check that the credentials may delete objects under ${location} and run the clear again.`,
+    { backend: S3_STORE.backend, operation, location },
   );
 }

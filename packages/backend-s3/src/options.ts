@@ -83,17 +83,8 @@ export interface ResolvedS3Options {
 
 const MIB = 1024 * 1024;
 
-/** The defaults of every optional option. */
-export const S3_DEFAULTS = {
-  prefix: "",
-  forcePathStyle: false,
-  multipartThreshold: 8 * MIB,
-  partSize: 8 * MIB,
-  queueSize: 4,
-  compression: "none",
-  checksums: "when_supported",
-} as const satisfies Partial<ResolvedS3Options>;
-
+/** The size both `multipartThreshold` and `partSize` default to. */
+export const DEFAULT_PART_SIZE = 8 * MIB;
 /** S3 refuses multipart parts smaller than this (except the last). */
 export const MIN_PART_SIZE = 5 * MIB;
 /** S3's largest part. */

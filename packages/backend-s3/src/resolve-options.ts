@@ -1,47 +1,56 @@
-import { ConfigError, type ConfigReader } from "@flowstate/shared-state";
 import {
   boolean,
-  bucketName,
-  endpointUrl,
+  bucketOption,
+  COMPRESSION_OPTION,
   integerIn,
-  type OptionParser,
+  type OptionTable,
   oneOf,
-  prefixPath,
-  type RawValue,
-  regionName,
-} from "./option-values.js";
-import { MAX_PART_SIZE, MIN_PART_SIZE, type ResolvedS3Options, S3_DEFAULTS } from "./options.js";
+  PREFIX_OPTION,
+  resolveOptions,
+} from "@flowstate/object-storage-backend";
+import type { ConfigReader } from "@flowstate/shared-state";
+import { S3_STORE } from "./identity.js";
+import { bucketName, regionName, s3EndpointUrl } from "./option-values.js";
+import { DEFAULT_PART_SIZE, MAX_PART_SIZE, MIN_PART_SIZE, type ResolvedS3Options } from "./options.js";
 
-/** The config section the backend reads besides its kwargs. */
-export const CONFIG_SECTION = "s3_state_backend";
-const KWARGS = "[workers] state_backend_kwargs";
-const KWARGS_WHERE = { source: KWARGS, section: "workers", key: "state_backend_kwargs" };
 // More parallel parts than this buys nothing but memory (partSize × queueSize).
 const MAX_QUEUE_SIZE = 64;
-// Option names people try for credentials: they get a pointer to the SDK's provider chain.
-const CREDENTIAL_NAMES = /access.?key|secret|session.?token|credential|password/i;
 
-type OptionName = keyof ResolvedS3Options;
-
-interface OptionSpec {
-  name: OptionName;
-  /** The snake_case config key (also accepted in kwargs). */
-  key: string;
-  parse: OptionParser<unknown>;
-}
-
-const OPTIONS: readonly OptionSpec[] = [
-  { name: "bucket", key: "bucket", parse: bucketName },
-  { name: "prefix", key: "prefix", parse: prefixPath },
-  { name: "region", key: "region", parse: regionName },
-  { name: "endpoint", key: "endpoint", parse: endpointUrl },
-  { name: "forcePathStyle", key: "force_path_style", parse: boolean },
-  { name: "multipartThreshold", key: "multipart_threshold", parse: integerIn(1) },
-  { name: "partSize", key: "part_size", parse: integerIn(MIN_PART_SIZE, MAX_PART_SIZE) },
-  { name: "queueSize", key: "queue_size", parse: integerIn(1, MAX_QUEUE_SIZE) },
-  { name: "compression", key: "compression", parse: oneOf("none", "gzip", "brotli") },
-  { name: "checksums", key: "checksums", parse: oneOf("when_supported", "when_required") },
-];
+/** Every option of the S3 backend: the documentation of each is {@link S3StateBackendOptions}. */
+const S3_OPTIONS: OptionTable<ResolvedS3Options> = {
+  store: S3_STORE,
+  options: [
+    bucketOption(bucketName),
+    PREFIX_OPTION,
+    { name: "region", key: "region", parse: regionName },
+    { name: "endpoint", key: "endpoint", parse: s3EndpointUrl },
+    { name: "forcePathStyle", key: "force_path_style", parse: boolean, default: false },
+    {
+      name: "multipartThreshold",
+      key: "multipart_threshold",
+      parse: integerIn(1),
+      default: DEFAULT_PART_SIZE,
+    },
+    {
+      name: "partSize",
+      key: "part_size",
+      parse: integerIn(MIN_PART_SIZE, MAX_PART_SIZE),
+      default: DEFAULT_PART_SIZE,
+    },
+    { name: "queueSize", key: "queue_size", parse: integerIn(1, MAX_QUEUE_SIZE), default: 4 },
+    COMPRESSION_OPTION,
+    {
+      name: "checksums",
+      key: "checksums",
+      parse: oneOf("when_supported", "when_required"),
+      default: "when_supported",
+    },
+  ],
+  // Option names people try for credentials: they get a pointer to the SDK's provider chain.
+  credentialNames: /access.?key|secret|session.?token|credential|password/i,
+  credentialAdvice:
+    "The backend uses the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance/container role)",
+};
 
 /**
  * Merges the constructor's options (the `[workers] state_backend_kwargs` object) over the
@@ -49,77 +58,5 @@ const OPTIONS: readonly OptionSpec[] = [
  * @throws ConfigError naming the option, where it came from and what is accepted.
  */
 export function resolveS3Options(kwargs: unknown, config: ConfigReader | undefined): ResolvedS3Options {
-  const raw = new Map<OptionName, RawValue>([...fromConfig(config), ...fromKwargs(kwargs)]);
-  const resolved: Record<string, unknown> = { ...S3_DEFAULTS, region: undefined, endpoint: undefined };
-  for (const spec of OPTIONS) {
-    const value = raw.get(spec.name);
-    if (value !== undefined) resolved[spec.name] = spec.parse(value);
-  }
-  if (!resolved.bucket) {
-    throw new ConfigError(
-      `[flowstate] [s3] Missing required option \`bucket\`: set [${CONFIG_SECTION}] bucket or "bucket" in ${KWARGS}`,
-      { section: CONFIG_SECTION, key: "bucket" },
-    );
-  }
-  return resolved as unknown as ResolvedS3Options;
-}
-
-/** Every option name (with its config key where it differs), for "unknown option" messages. */
-export function knownOptionNames(): string {
-  return OPTIONS.map((o) => (o.name === o.key ? o.name : `${o.name} (${o.key})`)).join(", ");
-}
-
-function fromConfig(config: ConfigReader | undefined): Array<[OptionName, RawValue]> {
-  const section = config?.getSection(CONFIG_SECTION) ?? {};
-  const source = config?.file ?? "configuration";
-  const entries: Array<[OptionName, RawValue]> = [];
-  for (const [key, value] of Object.entries(section)) {
-    const where = { source, section: CONFIG_SECTION, key };
-    const label = `[${CONFIG_SECTION}] ${key}`;
-    const spec = OPTIONS.find((o) => o.key === key);
-    if (!spec) throw unknownOption(label, key, where);
-    // An INI line `key =` means "not set", as Airflow reads it.
-    if (value.trim() !== "") entries.push([spec.name, { value, label, where }]);
-  }
-  return entries;
-}
-
-function fromKwargs(kwargs: unknown): Array<[OptionName, RawValue]> {
-  if (kwargs === undefined || kwargs === null) return [];
-  if (typeof kwargs !== "object" || Array.isArray(kwargs)) {
-    const got = Array.isArray(kwargs) ? "an array" : typeof kwargs;
-    throw new ConfigError(
-      `[flowstate] [s3] Invalid ${KWARGS}: expected a JSON object such as {"bucket": "my-bucket"}, got ${got}.`,
-      KWARGS_WHERE,
-    );
-  }
-  const entries = new Map<OptionName, RawValue>();
-  for (const [name, value] of Object.entries(kwargs)) {
-    const label = `"${name}" in ${KWARGS}`;
-    const spec = OPTIONS.find((o) => o.name === name || o.key === name);
-    if (!spec) throw unknownOption(label, name, KWARGS_WHERE);
-    if (value === undefined || value === null) continue;
-    if (entries.has(spec.name)) {
-      throw new ConfigError(
-        `[flowstate] [s3] Option \`${spec.name}\` is given twice in ${KWARGS} (as "${spec.name}" and "${spec.key}"): keep one.`,
-        KWARGS_WHERE,
-      );
-    }
-    entries.set(spec.name, { value, label, where: KWARGS_WHERE });
-  }
-  return [...entries];
-}
-
-/** Never echoes the value: an unknown option may well be a misplaced secret. */
-function unknownOption(label: string, name: string, where: RawValue["where"]): ConfigError {
-  if (CREDENTIAL_NAMES.test(name)) {
-    return new ConfigError(
-      `[flowstate] [s3] ${label} is not accepted: credentials are never options. The backend uses the AWS SDK's default credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance/container role); remove the option.`,
-      where,
-    );
-  }
-  return new ConfigError(
-    `[flowstate] [s3] Unknown option ${label}. Known options: ${knownOptionNames()}.`,
-    where,
-  );
+  return resolveOptions(S3_OPTIONS, kwargs, config);
 }

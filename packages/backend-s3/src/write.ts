@@ -1,33 +1,33 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { ENCODING_METADATA_KEY, encodeSmall, encodeStream, storedEncoding } from "./codec.js";
+import type { ObjectWrite } from "@flowstate/object-storage-backend";
 import type { S3Target } from "./target.js";
 
-const CONTENT_TYPE = "text/plain; charset=utf-8";
-
 /**
- * Writes `value` to `key`: one PutObject below the multipart threshold, else a streamed
- * multipart upload that holds at most `partSize × queueSize` bytes and aborts itself on failure.
+ * Writes `object` to `key`: one PutObject for a `Buffer` (a value below the multipart threshold),
+ * else a streamed multipart upload that holds at most `partSize × queueSize` bytes and aborts
+ * itself on failure.
  */
-export async function putText({ client, options }: S3Target, key: string, value: string): Promise<void> {
-  const encoding = storedEncoding(options.compression);
+export async function putObject(
+  { client, options }: S3Target,
+  key: string,
+  object: ObjectWrite,
+): Promise<void> {
   const common = {
     Bucket: options.bucket,
     Key: key,
-    ContentType: CONTENT_TYPE,
-    Metadata: { [ENCODING_METADATA_KEY]: encoding },
+    ContentType: object.contentType,
+    Metadata: object.metadata,
   };
-  const byteLength = Buffer.byteLength(value, "utf8");
-  if (byteLength < options.multipartThreshold) {
-    const body = await encodeSmall(value, encoding);
-    // An explicit length: the SDK cannot tell an empty string from a stream of unknown length.
-    const length = typeof body === "string" ? byteLength : body.length;
-    await client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: length }));
+  const { body } = object;
+  if (Buffer.isBuffer(body)) {
+    // An explicit length: the SDK cannot tell an empty body from a stream of unknown length.
+    await client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: body.length }));
     return;
   }
   const upload = new Upload({
     client,
-    params: { ...common, Body: encodeStream(value, encoding) },
+    params: { ...common, Body: body },
     partSize: options.partSize,
     queueSize: options.queueSize,
     leavePartsOnError: false,

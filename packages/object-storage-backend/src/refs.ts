@@ -6,26 +6,35 @@ import {
   scopePrefix,
   statePath,
 } from "@flowstate/shared-state";
-import { BACKEND, gsUrl } from "./errors.js";
-import type { ResolvedGcsOptions } from "./options.js";
+import type { ObjectStorageOptions, ObjectStoreIdentity } from "./types.js";
+
+/** The `<scheme>://<bucket>/<name>` of an object (or a prefix), for references, messages and `location`. */
+export function objectUrl(scheme: string, bucket: string, name = ""): string {
+  return `${scheme}://${bucket}/${name}`;
+}
 
 /** The object name of `key` in `scope`: `<prefix>/<statePath(scope, key)>`. Validates the key. */
-export function objectName(options: ResolvedGcsOptions, scope: StateScope, key: string): string {
+export function objectName(options: ObjectStorageOptions, scope: StateScope, key: string): string {
   return joinStoragePath(options.prefix, statePath(scope, key));
 }
 
 /** The name prefix (ending in `/`) that `clear(scope, clearOptions)` empties. */
 export function objectPrefix(
-  options: ResolvedGcsOptions,
+  options: ObjectStorageOptions,
   scope: StateScope,
   clearOptions?: ClearOptions,
 ): string {
   return joinStoragePath(options.prefix, scopePrefix(scope, clearOptions));
 }
 
-/** The reference the metadata store records: `gs://<bucket>/<prefix>/<statePath(scope, key)>`. */
-export function referenceFor(options: ResolvedGcsOptions, scope: StateScope, key: string): string {
-  return gsUrl(options.bucket, objectName(options, scope, key));
+/** The reference the metadata store records: `<scheme>://<bucket>/<prefix>/<statePath(scope, key)>`. */
+export function referenceFor(
+  store: ObjectStoreIdentity,
+  options: ObjectStorageOptions,
+  scope: StateScope,
+  key: string,
+): string {
+  return objectUrl(store.scheme, options.bucket, objectName(options, scope, key));
 }
 
 /**
@@ -36,16 +45,17 @@ export function referenceFor(options: ResolvedGcsOptions, scope: StateScope, key
  */
 export function checkReference(
   stored: unknown,
-  options: ResolvedGcsOptions,
-  scope: StateScope,
-  key: string,
+  store: ObjectStoreIdentity,
+  options: ObjectStorageOptions,
+  target: { scope: StateScope; key: string },
 ): string {
-  const expected = referenceFor(options, scope, key);
+  const { scope, key } = target;
+  const expected = referenceFor(store, options, scope, key);
   if (stored === expected) return objectName(options, scope, key);
   throw new StateReferenceError(
     `the stored reference ${preview(stored)} is not the one this backend writes for key '${key}' of this scope (expected ${expected}). ` +
-      "It names another bucket, prefix or key: was [gcs_state_backend] bucket or prefix changed since it was written? Point the backend at the original location, or set the key again.",
-    { backend: BACKEND, operation: "deserialize", location: expected },
+      `It names another bucket, prefix or key: was [${store.configSection}] bucket or prefix changed since it was written? Point the backend at the original location, or set the key again.`,
+    { backend: store.backend, operation: "deserialize", location: expected },
   );
 }
 

@@ -9,15 +9,27 @@ import {
   createGzip,
   gzip,
 } from "node:zlib";
-import type { GcsCompression } from "./options.js";
 
-/** The custom metadata key (`metadata.metadata["flowstate-encoding"]`) that records how an object is encoded. */
+/** How values are compressed at rest. Recorded on each object, so reads need no configuration. */
+export type ObjectCompression = "none" | "gzip" | "brotli";
+
+/** The custom metadata key (S3: `x-amz-meta-flowstate-encoding`) that records how an object is encoded. */
 export const ENCODING_METADATA_KEY = "flowstate-encoding";
 
 /** What {@link ENCODING_METADATA_KEY} holds; `identity` is plain UTF-8. */
 export type StoredEncoding = "identity" | "gzip" | "br";
 
-const ENCODING_OF: Record<GcsCompression, StoredEncoding> = { none: "identity", gzip: "gzip", brotli: "br" };
+const ENCODING_OF: Record<ObjectCompression, StoredEncoding> = {
+  none: "identity",
+  gzip: "gzip",
+  brotli: "br",
+};
+
+const CONTENT_TYPES: Record<StoredEncoding, string> = {
+  identity: "text/plain; charset=utf-8",
+  gzip: "application/gzip",
+  br: "application/octet-stream",
+};
 
 // Strings are turned into bytes a slice at a time, so a large value never exists twice in full.
 const SLICE_CHARS = 1024 * 1024;
@@ -28,18 +40,23 @@ const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
 /** The metadata value for a compression option. */
-export function storedEncoding(compression: GcsCompression): StoredEncoding {
+export function storedEncoding(compression: ObjectCompression): StoredEncoding {
   return ENCODING_OF[compression];
 }
 
-/** The (compressed) UTF-8 bytes of a small value, in one go (values below the resumable threshold). */
+/** The `Content-Type` of an object stored with `encoding`. */
+export function contentTypeFor(encoding: StoredEncoding): string {
+  return CONTENT_TYPES[encoding];
+}
+
+/** The (compressed) UTF-8 bytes of a small value, in one go (values below the stream threshold). */
 export async function encodeSmall(value: string, encoding: StoredEncoding): Promise<Buffer> {
   if (encoding === "gzip") return gzipAsync(value);
   if (encoding === "br") return brotliAsync(value, brotliParams(value.length));
   return Buffer.from(value, "utf8");
 }
 
-/** A stream of the value's (compressed) UTF-8 bytes, for a resumable upload. */
+/** A stream of the value's (compressed) UTF-8 bytes, for a multipart or resumable upload. */
 export function encodeStream(value: string, encoding: StoredEncoding): Readable {
   const bytes = Readable.from(utf8Slices(value), { objectMode: false });
   if (encoding === "identity") return bytes;
