@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { MemoryStateBackend } from "@flowstate/backend-memory";
 import { S3StateBackend } from "@flowstate/backend-s3";
 import { Config, TaskStateAccessor } from "@flowstate/sdk";
@@ -64,6 +65,20 @@ try {
       { name: `get ${label}`, baseline: rawGet(label), subject: () => backend.get(scope, label) },
     );
   }
+  // Above the multipart threshold the backend uploads in parts; the like-for-like baseline is the
+  // SDK's own multipart Upload with the same part size, next to the single PutObject above.
+  const multipart = text(16 * MIB);
+  s3Cases.push({
+    name: "set 16 MiB vs raw multipart Upload",
+    baseline: () =>
+      new Upload({
+        client: s3,
+        params: { Bucket: "bench", Key: "raw/upload", Body: Buffer.from(multipart) },
+        partSize: 8 * MIB,
+        queueSize: 4,
+      }).done(),
+    subject: () => backend.set(scope, "upload", multipart),
+  });
   printTable("S3StateBackend vs raw @aws-sdk/client-s3 (s3rver)", "raw SDK", await compare(s3Cases, TIME_MS));
 
   const db = new Database(join(workDir, "raw.db"));
