@@ -7,3 +7,4 @@
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
 export { type StartS3ServerOptions, startS3Server } from "./s3rver.js";
 export { createTestS3Client, type S3TestServer } from "./server.js";
+export { uniquePrefix, uniqueTaskScope } from "./unique.js";

@@ -41,7 +41,9 @@ const READY_POLL_MS = 100;
  * A client configured for a local test server: path-style addressing, the server's test
  * credentials, and checksums only when required (s3rver stores aws-chunked framing otherwise).
  */
-export function createTestS3Client(server: S3TestServer): S3Client {
+export function createTestS3Client(
+  server: Pick<S3TestServer, "endpoint" | "region" | "accessKeyId" | "secretAccessKey">,
+): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
     region: server.region,

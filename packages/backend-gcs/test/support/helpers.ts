@@ -1,4 +1,3 @@
-import { TaskScope } from "@flowstate/shared-state";
 import { Storage } from "@google-cloud/storage";
 import { GcsStateBackend, type GcsStateBackendOptions } from "../../src/index.js";
 import type { EmulatorInfo } from "../global-setup.js";
@@ -35,23 +34,7 @@ export function rawStorage(emulator: EmulatorInfo): Storage {
   });
 }
 
-let counter = 0;
-/** A task scope no other test uses. */
-export function uniqueTaskScope(label: string, mapIndex = -1): TaskScope {
-  counter += 1;
-  return new TaskScope({
-    dagId: `gcs-${label}-${process.pid}-${Date.now().toString(36)}-${counter}`,
-    runId: "manual__2024-01-01T00:00:00+00:00",
-    taskId: "task",
-    mapIndex,
-  });
-}
-
-/** A prefix no other test uses, so tests on one bucket cannot see each other's objects. */
-export function uniquePrefix(label: string): string {
-  counter += 1;
-  return `tests/${label}-${process.pid}-${Date.now().toString(36)}-${counter}`;
-}
+export { uniquePrefix, uniqueTaskScope } from "@flowstate/test-support";
 
 /** Compressible text with multi-byte characters, so compression and UTF-8 both matter. */
 export function sampleText(approxBytes: number): string {
