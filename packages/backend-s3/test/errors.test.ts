@@ -257,25 +257,29 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
     });
   });
 
-  it("an object written with an encoding this version does not know is refused, not misread", async () => {
-    const prefix = uniquePrefix("encoding");
-    const backend = open({ prefix });
-    const scope = uniqueTaskScope("encoding");
-    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope });
+  /** Replaces the object a reference names with raw bytes and an encoding marker, behind the backend's back. */
+  async function overwriteObject(ref: string, body: string | Buffer, encoding: string): Promise<void> {
     const raw = rawClient(server);
     try {
-      const Key = ref.slice(`s3://${server.bucket}/`.length);
       await raw.send(
         new PutObjectCommand({
           Bucket: server.bucket,
-          Key,
-          Body: "x",
-          Metadata: { "flowstate-encoding": "zstd" },
+          Key: ref.slice(`s3://${server.bucket}/`.length),
+          Body: body,
+          Metadata: { "flowstate-encoding": encoding },
         }),
       );
     } finally {
       raw.destroy();
     }
+  }
+
+  it("an object written with an encoding this version does not know is refused, not misread", async () => {
+    const prefix = uniquePrefix("encoding");
+    const backend = open({ prefix });
+    const scope = uniqueTaskScope("encoding");
+    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope });
+    await overwriteObject(ref, "x", "zstd");
     const error = await failure(backend.get(scope, "k"), StateBackendError);
     expect(error.message).toMatch(/encoding 'zstd'.*cannot read: upgrade it/);
   });
@@ -289,20 +293,7 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
       const backend = open({ prefix: uniquePrefix("undecodable") });
       const scope = uniqueTaskScope("undecodable");
       const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope });
-      const raw = rawClient(server);
-      try {
-        const Key = ref.slice(`s3://${server.bucket}/`.length);
-        await raw.send(
-          new PutObjectCommand({
-            Bucket: server.bucket,
-            Key,
-            Body: body,
-            Metadata: { "flowstate-encoding": metadata },
-          }),
-        );
-      } finally {
-        raw.destroy();
-      }
+      await overwriteObject(ref, body, metadata);
       const error = await failure(
         backend.deserializeTaskStateFromRef(ref, { key: "k", scope }),
         StateBackendError,

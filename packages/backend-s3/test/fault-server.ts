@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
+import { startHttpServer, type TestHttpServer } from "@flowstate/test-support";
 
 /** A canned S3 answer. */
 export interface FaultReply {
@@ -6,36 +7,16 @@ export interface FaultReply {
   body: string;
 }
 
-/** A local HTTP server that answers like S3 would in a failure nothing else here can produce. */
-export interface FaultServer {
-  endpoint: string;
-  /** Every request seen, as `METHOD /path?query`. */
-  requests: string[];
-  close(): Promise<void>;
-}
-
 /**
- * Starts an HTTP server on a free port of 127.0.0.1 that answers every request with
- * `reply(request)`. For faults injected on purpose (refused signatures, per-key delete errors)
- * that s3rver and moto cannot produce.
+ * Starts a server that answers every request with `reply(request)` as S3's XML, for faults
+ * injected on purpose (refused signatures, per-key delete errors) that s3rver and moto cannot
+ * produce.
  */
-export function startFaultServer(reply: (request: IncomingMessage) => FaultReply): Promise<FaultServer> {
-  const requests: string[] = [];
-  const server = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
+export function startFaultServer(reply: (request: IncomingMessage) => FaultReply): Promise<TestHttpServer> {
+  return startHttpServer((request, response) => {
     request.resume().on("end", () => {
       const { status, body } = reply(request);
       response.writeHead(status, { "content-type": "application/xml" }).end(body);
-    });
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject).listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({
-        endpoint: `http://127.0.0.1:${port}`,
-        requests,
-        close: () => new Promise<void>((done) => server.close(() => done()).closeAllConnections()),
-      });
     });
   });
 }

@@ -4,6 +4,7 @@
  * its data in a temp dir, and dies with the process that started it.
  * @packageDocumentation
  */
+export { startHttpServer, type TestHttpServer } from "./http-server.js";
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
 export { type StartS3ServerOptions, startS3Server } from "./s3rver.js";
 export { createTestS3Client, type S3TestServer } from "./server.js";

@@ -1,13 +1,7 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { startHttpServer, type TestHttpServer } from "@flowstate/test-support";
 
-/** A local HTTP server started by a test, with every request it saw. */
-export interface TestHttpServer {
-  /** `http://127.0.0.1:<port>`. */
-  endpoint: string;
-  /** Every request seen, as `METHOD /path?query`. */
-  requests: string[];
-  close(): Promise<void>;
-}
+export type { TestHttpServer };
 
 /** A canned GCS JSON-API answer. */
 export interface FaultReply {
@@ -21,7 +15,7 @@ export interface FaultReply {
  * cannot produce.
  */
 export function startFaultServer(reply: (request: IncomingMessage) => FaultReply): Promise<TestHttpServer> {
-  return listen((request, response) => {
+  return startHttpServer((request, response) => {
     request.resume().on("end", () => {
       const { status, body } = reply(request);
       response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -44,7 +38,7 @@ export function gcsError(status: number, reason: string, message: string): Fault
  */
 export function startRecordingProxy(target: string): Promise<TestHttpServer> {
   const upstream = new URL(target);
-  return listen((request, response) => {
+  return startHttpServer((request, response) => {
     const forwarded = httpRequest(
       {
         host: upstream.hostname,
@@ -60,25 +54,5 @@ export function startRecordingProxy(target: string): Promise<TestHttpServer> {
     );
     forwarded.on("error", (error) => response.destroy(error));
     request.pipe(forwarded);
-  });
-}
-
-function listen(
-  handle: (request: IncomingMessage, response: ServerResponse) => void,
-): Promise<TestHttpServer> {
-  const requests: string[] = [];
-  const server = createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    handle(request, response);
-  });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject).listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({
-        endpoint: `http://127.0.0.1:${port}`,
-        requests,
-        close: () => new Promise<void>((done) => server.close(() => done()).closeAllConnections()),
-      });
-    });
   });
 }
