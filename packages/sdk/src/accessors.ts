@@ -223,13 +223,13 @@ export class AssetStateAccessors {
    * @throws {@link StateValidationError} when the asset is not an inlet of this task.
    */
   get(asset: AssetInlet | string): AssetStateAccessor {
+    // A string may be either a name or a uri; an inlet object says which it has.
+    const { name, uri } = typeof asset === "string" ? { name: asset, uri: asset } : asset;
     const found =
-      typeof asset === "string"
-        ? (this.#byName.get(asset) ?? this.#byUri.get(asset))
-        : ((asset.name !== undefined ? this.#byName.get(asset.name) : undefined) ??
-          (asset.uri !== undefined ? this.#byUri.get(asset.uri) : undefined));
+      (name !== undefined ? this.#byName.get(name) : undefined) ??
+      (uri !== undefined ? this.#byUri.get(uri) : undefined);
     if (found) return found;
-    const shown = typeof asset === "string" ? asset : (asset.name ?? asset.uri);
+    const shown = name ?? uri;
     throw new StateValidationError(
       `Asset '${shown}' is not an inlet of this task. Add it to the task's inlets to use its state.`,
     );
