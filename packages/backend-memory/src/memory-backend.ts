@@ -1,5 +1,6 @@
 import {
   type AssetScope,
+  assertOwnReference,
   BaseStateBackend,
   type ClearOptions,
   type DeserializeStateArgs,
@@ -8,7 +9,6 @@ import {
   type SerializeTaskStateArgs,
   type StateBackendContext,
   StateObjectMissingError,
-  StateReferenceError,
   type StateScope,
   scopePrefix,
   statePath,
@@ -108,13 +108,12 @@ export class MemoryStateBackend extends BaseStateBackend {
   private read(stored: string, scope: StateScope, key: string): string {
     const path = statePath(scope, key);
     const expected = this.refPrefix + path;
-    if (stored !== expected) {
-      throw new StateReferenceError(
-        `the stored reference is not the one this backend writes for key '${key}' (expected ${expected}). ` +
-          "It was written by another backend or namespace, or altered: configure the backend that wrote it, or clear this state.",
-        { backend: BACKEND, operation: "deserialize", location: previewReference(stored) },
-      );
-    }
+    assertOwnReference(stored, expected, {
+      backend: BACKEND,
+      key,
+      advice:
+        "It was written by another backend or namespace, or altered: configure the backend that wrote it, or clear this state.",
+    });
     const value = this.storage.get(path);
     if (value === undefined) {
       throw new StateObjectMissingError(
@@ -124,9 +123,4 @@ export class MemoryStateBackend extends BaseStateBackend {
     }
     return value;
   }
-}
-
-function previewReference(stored: unknown): string {
-  if (typeof stored !== "string") return `(${stored === null ? "null" : typeof stored})`;
-  return JSON.stringify(stored.length > 200 ? `${stored.slice(0, 200)}…` : stored);
 }

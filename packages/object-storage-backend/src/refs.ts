@@ -1,7 +1,7 @@
 import {
+  assertOwnReference,
   type ClearOptions,
   joinStoragePath,
-  StateReferenceError,
   type StateScope,
   scopePrefix,
   statePath,
@@ -50,16 +50,10 @@ export function checkReference(
   target: { scope: StateScope; key: string },
 ): string {
   const { scope, key } = target;
-  const expected = referenceFor(store, options, scope, key);
-  if (stored === expected) return objectName(options, scope, key);
-  throw new StateReferenceError(
-    `the stored reference ${preview(stored)} is not the one this backend writes for key '${key}' of this scope (expected ${expected}). ` +
-      `It names another bucket, prefix or key: was [${store.configSection}] bucket or prefix changed since it was written? Point the backend at the original location, or set the key again.`,
-    { backend: store.backend, operation: "deserialize", location: expected },
-  );
-}
-
-function preview(stored: unknown): string {
-  if (typeof stored !== "string") return `(${stored === null ? "null" : typeof stored})`;
-  return JSON.stringify(stored.length > 200 ? `${stored.slice(0, 200)}…` : stored);
+  assertOwnReference(stored, referenceFor(store, options, scope, key), {
+    backend: store.backend,
+    key,
+    advice: `It names another bucket, prefix or key: was [${store.configSection}] bucket or prefix changed since it was written? Point the backend at the original location, or set the key again.`,
+  });
+  return objectName(options, scope, key);
 }

@@ -50,6 +50,7 @@ export {
   scopeSegments,
   statePath,
 } from "./paths.js";
+export { assertOwnReference, type OwnReferenceCheck, previewReference } from "./references.js";
 export { AssetScope, type AssetScopeInit, type StateScope, TaskScope, type TaskScopeInit } from "./scopes.js";
 export {
   MAX_ASSET_REF_LENGTH,

@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   type AssetScope,
+  assertOwnReference,
   BaseStateBackend,
   type ClearOptions,
   ConfigError,
@@ -14,7 +15,6 @@ import {
   StateBackendError,
   type StateBackendOperation,
   StateObjectMissingError,
-  StateReferenceError,
   type StateScope,
   scopePrefix,
   statePath,
@@ -110,17 +110,12 @@ export class FileSystemStateBackend extends BaseStateBackend {
 
   /** Reads the value a reference names, after checking it is the one this backend writes for that scope and key. */
   async #resolve(stored: string, scope: StateScope, key: string): Promise<string> {
-    const expected = this.#ref(scope, key);
-    if (stored !== expected) {
-      throw new StateReferenceError(
-        `the stored reference is not the one this backend writes (${expected}).`,
-        {
-          backend: BACKEND,
-          operation: "deserialize",
-          location: stored.slice(0, 200),
-        },
-      );
-    }
+    assertOwnReference(stored, this.#ref(scope, key), {
+      backend: BACKEND,
+      key,
+      advice:
+        "Was the backend's root folder changed since it was written? Point it at the original folder, or set the key again.",
+    });
     const value = await this.#read(this.#file(scope, key), "deserialize");
     if (value !== undefined) return value;
     throw new StateObjectMissingError("the file is gone; the value was deleted or the folder was cleaned.", {
