@@ -1,63 +1,61 @@
-import { objectUrl } from "@flowstate/object-storage-backend";
-import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
-import { explainGcsError, isObjectMissing, sanitizedCause, statusOf } from "./errors.js";
+import {
+  type DeleteFailureContext,
+  type FailedDelete,
+  type ListedObject,
+  partialDeleteError,
+} from "@flowstate/object-storage-backend";
+import { explainGcsError, gcsCause, isObjectMissing, statusOf } from "./errors.js";
 import { GCS_STORE } from "./identity.js";
 import { forEachLimited } from "./limit.js";
 import type { GcsTarget } from "./target.js";
 
-/** Objects deleted at once by `clear`. */
+/** Objects deleted at once. */
 const DELETE_CONCURRENCY = 16;
 
-/** Removes `name`; no-op when it does not exist (but not when the bucket does not). */
-export async function deleteObject({ bucket }: GcsTarget, name: string): Promise<void> {
-  try {
-    await bucket.file(name).delete();
-  } catch (error) {
-    if (!isObjectMissing(error)) throw error;
-  }
-}
-
-/** The names under `prefix`, a page of the listing (GCS sends up to 1000 per page) at a time. */
-export async function* listNames({ bucket }: GcsTarget, prefix: string): AsyncGenerator<string[]> {
+/**
+ * The objects under `prefix` with when they were created, a page of the listing (GCS sends up to
+ * 1000 per page) at a time.
+ */
+export async function* listObjects({ bucket }: GcsTarget, prefix: string): AsyncGenerator<ListedObject[]> {
   let pageToken: string | undefined;
   do {
     const [files, next] = await bucket.getFiles({ prefix, autoPaginate: false, pageToken });
-    yield files.map((file) => file.name);
+    yield files.map((file) => ({ name: file.name, writtenAt: writtenAt(file.metadata) }));
     pageToken = (next as { pageToken?: string } | null)?.pageToken;
   } while (pageToken);
 }
 
 /**
- * Deletes `names`, {@link DELETE_CONCURRENCY} at once. Every object is tried before the failures
- * are reported.
+ * Deletes `names`, {@link DELETE_CONCURRENCY} at once; names already gone are fine (but not a
+ * missing bucket). Every object is tried before the failures are reported.
  */
 export async function deleteNames(
   target: GcsTarget,
-  names: string[],
-  { prefix, operation }: { prefix: string; operation: StateBackendOperation },
+  names: readonly string[],
+  context: DeleteFailureContext,
 ): Promise<void> {
-  const failures: Array<{ name: string; error: unknown }> = [];
+  const failures: Array<FailedDelete & { error: unknown }> = [];
   await forEachLimited(names, DELETE_CONCURRENCY, async (name) => {
     try {
       await target.bucket.file(name).delete();
     } catch (error) {
-      if (!isObjectMissing(error)) failures.push({ name, error }); // gone already is fine
+      const status = statusOf(error);
+      const reason = status === undefined ? "no answer" : `HTTP ${status}`;
+      if (!isObjectMissing(error)) failures.push({ name, reason, error });
     }
   });
   const first = failures[0];
   if (first === undefined) return;
-  const { options } = target;
-  const shown = failures
-    .slice(0, 3)
-    .map((f) => `${f.name} (${statusOf(f.error) === undefined ? "no answer" : `HTTP ${statusOf(f.error)}`})`)
-    .join(", ");
-  throw new StateBackendError(
-    `${failures.length} of ${names.length} objects could not be deleted, e.g. ${shown}: ${explainGcsError(first.error, options)} Then run the clear again.`,
-    {
-      backend: GCS_STORE.backend,
-      operation,
-      location: objectUrl(GCS_STORE.scheme, options.bucket, prefix),
-      cause: sanitizedCause(first.error),
-    },
+  const advice = explainGcsError(first.error, target.options);
+  throw partialDeleteError(
+    GCS_STORE,
+    { failures, total: names.length, advice, cause: gcsCause(first.error) },
+    context,
   );
+}
+
+// An object listed without a time counts as written now: the orphan sweep's grace period starts over.
+function writtenAt(metadata: { timeCreated?: string | undefined; updated?: string | undefined }): Date {
+  const time = new Date(metadata.timeCreated ?? metadata.updated ?? Number.NaN);
+  return Number.isNaN(time.getTime()) ? new Date() : time;
 }

@@ -1,5 +1,5 @@
-import { networkErrorCode, objectUrl, truncatedMessage } from "@flowstate/object-storage-backend";
-import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { explainConnectionFailure, objectUrl, truncatedMessage } from "@flowstate/object-storage-backend";
+import { StateBackendError, type StateBackendOperation, sanitizedCause } from "@flowstate/shared-state";
 import { GCS_STORE } from "./identity.js";
 import { ADC_HINT } from "./option-values.js";
 import type { ResolvedGcsOptions } from "./options.js";
@@ -45,7 +45,7 @@ export function wrapGcsError(
     backend: GCS_STORE.backend,
     operation,
     location,
-    cause: sanitizedCause(error),
+    cause: gcsCause(error),
   });
 }
 
@@ -66,27 +66,29 @@ export function explainGcsError(error: unknown, options: ResolvedGcsOptions): st
   if (/could not load the default credentials/i.test(messageOf(error))) {
     return `no Google credentials found: set ${ADC_HINT}.`;
   }
-  // The client's name for a connection it gave up on.
-  const network = networkErrorCode(error, ["ECONNABORTED"]);
-  if (network !== undefined) {
-    const where = options.apiEndpoint ?? "Google Cloud Storage (https://storage.googleapis.com)";
-    return `cannot reach endpoint ${where}: is the server running? Check [gcs_state_backend] api_endpoint and the network (${network}).`;
-  }
+  const connection = explainConnectionFailure(
+    error,
+    {
+      endpoint: options.apiEndpoint ?? "https://storage.googleapis.com",
+      configSection: GCS_STORE.configSection,
+      endpointKey: "api_endpoint",
+      options,
+    },
+    ["ECONNABORTED"], // the client's name for a connection it gave up on
+  );
+  if (connection !== undefined) return connection;
   return `${nameOf(error)}: ${truncatedMessage(error)}${status === undefined ? "" : ` (HTTP ${status})`}`;
 }
 
-/** A plain error with what the client error says, without its request, response or config. */
-export function sanitizedCause(error: unknown): Error {
-  const copy = new Error(truncatedMessage(error));
-  copy.name = nameOf(error);
+/**
+ * The client error as a `cause`: shared-state's sanitised copy (name, redacted message, code,
+ * reasons, causes; no request, response or headers, which carry the OAuth access token), with the
+ * HTTP status the client keeps in places the copy does not look.
+ */
+export function gcsCause(error: unknown): Error {
+  const cause = sanitizedCause(error);
   const status = statusOf(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  Object.assign(copy, {
-    ...(typeof code === "string" || typeof code === "number" ? { code } : {}),
-    ...(status === undefined ? {} : { status }),
-    ...(reasonsOf(error).length ? { reasons: reasonsOf(error) } : {}),
-  });
-  return copy;
+  return status === undefined ? cause : Object.assign(cause, { status });
 }
 
 function reasonsOf(error: unknown): string[] {

@@ -1,4 +1,6 @@
 import {
+  type DeleteFailureContext,
+  type ListedObject,
   ObjectStorageStateBackend,
   type ObjectWrite,
   type StoredObject,
@@ -6,7 +8,7 @@ import {
 import type { StateBackendContext, StateBackendError, StateBackendOperation } from "@flowstate/shared-state";
 import type { Storage } from "@google-cloud/storage";
 import { createStorage } from "./client.js";
-import { deleteNames, deleteObject, listNames } from "./delete.js";
+import { deleteNames, listObjects } from "./delete.js";
 import { isObjectMissing, wrapGcsError } from "./errors.js";
 import { GCS_STORE } from "./identity.js";
 import type { GcsStateBackendOptions, ResolvedGcsOptions } from "./options.js";
@@ -16,8 +18,9 @@ import type { GcsTarget } from "./target.js";
 import { saveObject } from "./write.js";
 
 /**
- * Keeps state values in Google Cloud Storage; the metadata store records only the reference
- * `gs://<bucket>/<prefix>/<statePath(scope, key)>`.
+ * Keeps state values in Google Cloud Storage. Every write is a new object,
+ * `<prefix>/<statePath(scope, key)>/<version>`; the metadata store records only its reference
+ * `gs://<bucket>/<prefix>/<statePath(scope, key)>/<version>`.
  *
  * Configure it with `[workers] state_backend = @flowstate/backend-gcs.GcsStateBackend` and the
  * `[gcs_state_backend]` section or `[workers] state_backend_kwargs`. Credentials come from
@@ -53,25 +56,17 @@ export class GcsStateBackend extends ObjectStorageStateBackend<ResolvedGcsOption
     return openGeneration(this.#target, name);
   }
 
-  /** A pinned generation that is gone was overwritten or deleted since its metadata was read. */
+  /** A pinned generation that is gone was deleted since its metadata was read. */
   protected override isReplacedWhileReading(error: unknown): boolean {
     return isObjectMissing(error);
   }
 
-  protected override deleteObject(name: string): Promise<void> {
-    return deleteObject(this.#target, name);
+  protected override listObjects(prefix: string): AsyncIterable<ListedObject[]> {
+    return listObjects(this.#target, prefix);
   }
 
-  protected override listObjectNames(prefix: string): AsyncIterable<string[]> {
-    return listNames(this.#target, prefix);
-  }
-
-  protected override deleteObjects(
-    names: string[],
-    prefix: string,
-    operation: StateBackendOperation,
-  ): Promise<void> {
-    return deleteNames(this.#target, names, { prefix, operation });
+  protected override deleteObjects(names: readonly string[], context: DeleteFailureContext): Promise<void> {
+    return deleteNames(this.#target, names, context);
   }
 
   protected override wrapError(

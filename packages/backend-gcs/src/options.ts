@@ -1,3 +1,5 @@
+import type { BoundedWaitOptions } from "@flowstate/object-storage-backend";
+
 /** How values are compressed at rest. Recorded on each object, so reads need no configuration. */
 export type GcsCompression = "none" | "gzip" | "brotli";
 
@@ -8,7 +10,7 @@ export type GcsCompression = "none" | "gzip" | "brotli";
  * Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, `gcloud auth
  * application-default login`, or the workload's service account).
  */
-export interface GcsStateBackendOptions {
+export interface GcsStateBackendOptions extends BoundedWaitOptions {
   /** The bucket that holds state objects. Required. Config key `bucket`. */
   bucket: string;
   /**
@@ -40,6 +42,27 @@ export interface GcsStateBackendOptions {
    * @default "none"
    */
   compression?: GcsCompression;
+  /**
+   * How long opening a connection may take, in milliseconds. Google's client times a request
+   * with one timer, from the moment it has a socket (connecting included) to the answer: it is
+   * set to `connectTimeoutMs + requestTimeoutMs`. Config key `connect_timeout_ms`.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one request may wait for its answer, in milliseconds (see `connectTimeoutMs`); also
+   * how long a resumable upload or the body of a read may go without progress. A silent
+   * endpoint fails after it with an error that names the endpoint. Config key `request_timeout_ms`.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How many times one request is tried, at least 1 (the client's `retryOptions.maxRetries` is
+   * `maxAttempts - 1`, with exponential backoff capped at 1 s between attempts). Every request is
+   * safe to repeat: writes go to new, uniquely named versions. Config key `max_attempts`.
+   * @default 3
+   */
+  maxAttempts?: number;
 }
 
 /** {@link GcsStateBackendOptions} after merging, defaults and validation. */
@@ -52,4 +75,7 @@ export interface ResolvedGcsOptions {
   apiEndpoint: string | undefined;
   resumableThreshold: number;
   compression: GcsCompression;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
 }

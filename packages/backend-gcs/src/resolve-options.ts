@@ -1,4 +1,5 @@
 import {
+  BOUNDED_WAIT_OPTIONS,
   bucketOption,
   COMPRESSION_OPTION,
   integerIn,
@@ -23,6 +24,7 @@ const GCS_OPTIONS: OptionTable<ResolvedGcsOptions> = {
     { name: "apiEndpoint", key: "api_endpoint", parse: gcsEndpointUrl },
     { name: "resumableThreshold", key: "resumable_threshold", parse: integerIn(1), default: 8 * MIB },
     COMPRESSION_OPTION,
+    ...BOUNDED_WAIT_OPTIONS,
   ],
   // Option names people try for credentials: they get a pointer to Application Default Credentials.
   credentialNames: /credential|key.?file|private.?key|client.?email|secret|token|password/i,

@@ -3,10 +3,18 @@ import {
   InvalidScopeError,
   InvalidStateKeyError,
   InvalidStateValueError,
+  newStateVersion,
   StateBackendError,
   StateObjectMissingError,
   StateReferenceError,
+  statePath,
 } from "@flowstate/shared-state";
+import {
+  startGarbageServer,
+  startHttpServer,
+  startSilentServer,
+  withTestServer,
+} from "@flowstate/test-support";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { GcsStateBackend } from "../src/index.js";
 import { freePort } from "./support/gcs-emulator.js";
@@ -158,6 +166,19 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
     );
   });
 
+  it("a token the server echoes in its answer is not in the error or its cause", async () => {
+    const refused = gcsError(401, "authError", "Invalid Credentials: Bearer ya29.a0SECRET-ACCESS-TOKEN");
+    await withFaultServer(
+      () => refused,
+      async (server) => {
+        const backend = open({ apiEndpoint: server.endpoint });
+        const error = await failure(backend.get(uniqueTaskScope("token"), "k"), StateBackendError);
+        expect(error.cause).toMatchObject({ status: 401, reasons: ["authError"] });
+        expect(inspect(error, { depth: Number.POSITIVE_INFINITY })).not.toContain("SECRET-ACCESS-TOKEN");
+      },
+    );
+  });
+
   it("a 404 that is not GCS's 'No such object' (a wrong endpoint path, a proxy) fails instead of reading as unset", async () => {
     await withFaultServer(
       () => ({ status: 404, body: "<html><body>Not Found</body></html>" }),
@@ -170,18 +191,22 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
     );
   });
 
-  it("a server error is retried, then reported with its status", async () => {
-    await withFaultServer(
-      () => gcsError(503, "backendError", "Backend Error"),
-      async (server) => {
-        const backend = open({ apiEndpoint: server.endpoint });
-        const error = await failure(backend.delete(uniqueTaskScope("retry"), "k"), StateBackendError);
-        expect(error.message).toMatch(/Backend Error \(HTTP 503\)/);
-        // The first try and two retries: transient failures get a second chance, not minutes of them.
-        expect(server.requests.filter((r) => r.startsWith("DELETE"))).toHaveLength(3);
-      },
-    );
-  }, 30_000);
+  for (const maxAttempts of [1, 3]) {
+    it(`a server error is tried max_attempts (${maxAttempts}) times, then reported with its status`, async () => {
+      await withFaultServer(
+        () => gcsError(503, "backendError", "Backend Error"),
+        async (server) => {
+          const backend = open({ apiEndpoint: server.endpoint, maxAttempts });
+          const scope = uniqueTaskScope("retry");
+          const ref = `gs://${emulator.bucket}/${statePath(scope, "k")}/${newStateVersion()}`;
+          const error = await failure(backend.deleteStateRefs([{ ref, scope, key: "k" }]), StateBackendError);
+          expect(error.message).toMatch(/Backend Error \(HTTP 503\)/);
+          // Transient failures get a second chance, about a second apart, not minutes of them.
+          expect(server.requests.filter((r) => r.startsWith("DELETE"))).toHaveLength(maxAttempts);
+        },
+      );
+    }, 30_000);
+  }
 
   it("clear tries every object, then reports the ones GCS refused to delete", async () => {
     const scope = uniqueTaskScope("partial");
@@ -245,6 +270,89 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
   });
 });
 
+describe("every wait is bounded (the test timeout is the bound)", () => {
+  // Small timeouts and two attempts: a silent endpoint fails in a few seconds.
+  const quick = { requestTimeoutMs: 300, connectTimeoutMs: 200, maxAttempts: 2 };
+
+  /** get, serialize (simple and resumable) and deleteStateRefs at `apiEndpoint`, each with its error. */
+  async function everyCall(apiEndpoint: string): Promise<StateBackendError[]> {
+    const backend = open({ apiEndpoint, ...quick });
+    const resumable = open({ apiEndpoint, ...quick, resumableThreshold: 1 });
+    const scope = uniqueTaskScope("bounded");
+    const ref = `gs://${emulator.bucket}/${statePath(scope, "k")}/${newStateVersion()}`;
+    const serialize = (b: GcsStateBackend) =>
+      b.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope });
+    return [
+      await failure(backend.get(scope, "k"), StateBackendError),
+      await failure(serialize(backend), StateBackendError),
+      await failure(serialize(resumable), StateBackendError),
+      await failure(backend.deleteStateRefs([{ ref, scope, key: "k" }]), StateBackendError),
+    ];
+  }
+
+  it("a silent endpoint (accepts, never answers) times out naming the endpoint and the option", async () => {
+    await withTestServer(startSilentServer, async (hole) => {
+      const errors = await everyCall(hole.endpoint);
+      expect(errors.map((e) => e.operation)).toEqual(["get", "serialize", "serialize", "delete"]);
+      for (const error of errors) {
+        expect(error.message).toContain(
+          `endpoint ${hole.endpoint} timed out: no answer within [gcs_state_backend] request_timeout_ms = 300 ms (2 attempts`,
+        );
+        expect(error.message).toMatch(/raise \[gcs_state_backend\] request_timeout_ms\./);
+      }
+    });
+  }, 30_000);
+
+  it("an endpoint that answers with something that is not HTTP fails at once, and says so", async () => {
+    await withTestServer(startGarbageServer, async (garbage) => {
+      for (const error of await everyCall(garbage.endpoint)) {
+        expect(error.message).toContain(
+          `endpoint ${garbage.endpoint} did not answer like an HTTP server (HPE_INVALID_CONSTANT): check that [gcs_state_backend] api_endpoint names`,
+        );
+      }
+    });
+  }, 30_000);
+
+  it("a read whose body stops halfway fails after request_timeout_ms without data", async () => {
+    const scope = uniqueTaskScope("stalled");
+    const name = `${statePath(scope, "k")}/${newStateVersion()}`;
+    const server = await startHttpServer((request, response) => {
+      if ((request.url ?? "").includes("alt=media")) {
+        response.writeHead(200, { "content-type": "text/plain", "content-length": "100" }).write("partial");
+        return; // and nothing more
+      }
+      const object = { kind: "storage#object", name, bucket: emulator.bucket, generation: "1", metadata: {} };
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(object));
+    });
+    try {
+      const backend = open({ apiEndpoint: server.endpoint, ...quick });
+      const ref = `gs://${emulator.bucket}/${name}`;
+      const error = await failure(
+        backend.deserializeTaskStateFromRef(ref, { key: "k", scope }),
+        StateBackendError,
+      );
+      expect(error.message).toContain(`endpoint ${server.endpoint} timed out: no answer within`);
+      expect(error.operation).toBe("deserialize");
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("an endpoint with a token in its query string never shows it", async () => {
+    await withTestServer(startSilentServer, async (hole) => {
+      const backend = open({
+        apiEndpoint: `${hole.endpoint}/?X-Amz-Security-Token=SECRET-TOKEN-123`,
+        ...quick,
+      });
+      const error = await failure(backend.get(uniqueTaskScope("query"), "k"), StateBackendError);
+      expect(error.message).toContain(`endpoint ${hole.endpoint}?*** timed out`);
+      expect(`${error.message} ${inspect(error, { depth: Number.POSITIVE_INFINITY })}`).not.toContain(
+        "SECRET-TOKEN-123",
+      );
+    });
+  }, 30_000);
+});
+
 describe("references this backend did not write are refused", () => {
   const scope = uniqueTaskScope("refs");
 
@@ -262,9 +370,13 @@ describe("references this backend did not write are refused", () => {
       StateReferenceError,
     );
     expect(error.message).toContain("someone-elses-bucket");
-    expect(error.message).toContain(`expected ${ref}`);
+    expect(error.message).toContain(`expected ${ref.slice(0, ref.lastIndexOf("/"))}/<version>`);
     expect(error.message).toMatch(/was \[gcs_state_backend\] bucket or prefix changed/);
-    expect(error).toMatchObject({ backend: "gcs", operation: "deserialize", location: ref });
+    expect(error).toMatchObject({
+      backend: "gcs",
+      operation: "deserialize",
+      location: ref.slice(0, ref.lastIndexOf("/")),
+    });
   });
 
   it("a reference that climbs out of the prefix, or names another prefix, key or scheme", async () => {
@@ -275,7 +387,8 @@ describe("references this backend did not write are refused", () => {
       `gs://${emulator.bucket}/tenant/b/${inPrefix}`,
       `gs://${emulator.bucket}/${inPrefix}`,
       `${ref}/../other`,
-      ref.replace(/\/k$/, "/other"),
+      ref.replace(/\/k\//, "/other/"),
+      ref.slice(0, ref.lastIndexOf("/")),
       ref.replace(/^gs:/, "s3:"),
       ref.toUpperCase(),
       `${ref} `,
@@ -335,6 +448,13 @@ describe("bad input is refused before anything is sent", () => {
           backend.serializeTaskStateToRef({ value: undefined as never, key: "k", tiId: "t", scope }),
         ).rejects.toBeInstanceOf(InvalidStateValueError);
         await expect(backend.delete(scope, "")).rejects.toBeInstanceOf(InvalidStateKeyError);
+        const ref = `gs://${emulator.bucket}/${statePath(scope, "k")}/${newStateVersion()}`;
+        const badScope = { kind: "task", dagId: "d", runId: "r", taskId: "t", mapIndex: -2 } as never;
+        await expect(
+          backend.deleteStateRefs([{ ref }, { ref, scope: badScope, key: "k" }]),
+        ).rejects.toBeInstanceOf(InvalidScopeError);
+        const listing = backend.listStateRefs({ scope: badScope })[Symbol.asyncIterator]();
+        await expect(listing.next()).rejects.toBeInstanceOf(InvalidScopeError);
         expect(server.requests).toEqual([]);
       },
     );

@@ -43,6 +43,9 @@ describe("options", () => {
       apiEndpoint: undefined,
       resumableThreshold: 8 * 1024 * 1024,
       compression: "none",
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 30000,
+      maxAttempts: 3,
     });
   });
 
@@ -56,6 +59,9 @@ describe("options", () => {
         api_endpoint: "http://127.0.0.1:9199/",
         resumable_threshold: "16777216",
         compression: "Brotli",
+        connect_timeout_ms: "250",
+        request_timeout_ms: "1500",
+        max_attempts: "1",
       },
     );
     expect(backend.options).toEqual({
@@ -65,6 +71,9 @@ describe("options", () => {
       apiEndpoint: "http://127.0.0.1:9199",
       resumableThreshold: 16777216,
       compression: "brotli",
+      connectTimeoutMs: 250,
+      requestTimeoutMs: 1500,
+      maxAttempts: 1,
     });
   });
 
@@ -86,6 +95,9 @@ describe("options", () => {
       apiEndpoint: "https://gcs.internal",
       resumableThreshold: 1024,
       compression: "gzip",
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 30000,
+      maxAttempts: 3,
     });
   });
 
@@ -117,7 +129,7 @@ describe("options", () => {
   it("rejects an unknown option in kwargs or in the section, listing the known ones", () => {
     const inKwargs = configErrorOf(() => make({ bucket: "b-1", endpoint: "http://x" }));
     expect(inKwargs.message).toBe(
-      '[flowstate] [gcs] Unknown option "endpoint" in [workers] state_backend_kwargs. Known options: bucket, prefix, projectId (project_id), apiEndpoint (api_endpoint), resumableThreshold (resumable_threshold), compression.',
+      '[flowstate] [gcs] Unknown option "endpoint" in [workers] state_backend_kwargs. Known options: bucket, prefix, projectId (project_id), apiEndpoint (api_endpoint), resumableThreshold (resumable_threshold), compression, connectTimeoutMs (connect_timeout_ms), requestTimeoutMs (request_timeout_ms), maxAttempts (max_attempts).',
     );
     const inSection = configErrorOf(() => make({}, { bucket: "b-1", resumable_treshold: "5" }));
     expect(inSection.message).toMatch(
@@ -186,6 +198,8 @@ describe("options", () => {
     [{ resumableThreshold: 2 ** 60 }, /Invalid "resumableThreshold" .*an integer ≥ 1/],
     [{ compression: "zstd" }, /Invalid "compression" .*one of "none", "gzip", "brotli", got "zstd"/],
     [{ compression: true }, /Invalid "compression" .*one of "none", "gzip", "brotli", got true/],
+    [{ maxAttempts: 0 }, /Invalid "maxAttempts" .*an integer from 1 to 20, got 0/],
+    [{ connectTimeoutMs: 1.5 }, /Invalid "connectTimeoutMs" .*an integer from 1 to 3600000, got 1.5/],
   ];
   for (const [bad, message] of badKwargs) {
     it(`rejects kwargs ${JSON.stringify(bad)}`, () => {
@@ -210,6 +224,10 @@ describe("options", () => {
       /Invalid \[gcs_state_backend\] resumable_threshold: expected an integer ≥ 1, got "0"/,
     ],
     [{ compression: "lz4" }, /Invalid \[gcs_state_backend\] compression: expected one of/],
+    [
+      { request_timeout_ms: "-1" },
+      /Invalid \[gcs_state_backend\] request_timeout_ms: expected an integer from 1/,
+    ],
     [{ prefix: "../escape" }, /Invalid \[gcs_state_backend\] prefix "..\/escape"/],
     [
       { api_endpoint: "127.0.0.1:9199" },

@@ -2,10 +2,13 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import {
   AssetScope,
   joinStoragePath,
+  type ListedStateRef,
+  newStateVersion,
   StateBackendError,
   StateReferenceError,
   statePath,
   TaskScope,
+  versionedStatePath,
 } from "@flowstate/shared-state";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { GcsStateBackend } from "../src/index.js";
@@ -36,6 +39,19 @@ async function listNames(prefix: string): Promise<string[]> {
   return files.map((f) => f.name);
 }
 
+/** A version segment, as `newStateVersion` makes them. */
+const VERSION = "[0-9a-z]{9}-[0-9a-f]{16}";
+
+/** A pattern matching `keyReference` followed by one version. */
+function versionOf(keyReference: string): RegExp {
+  return new RegExp(`^${keyReference.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/${VERSION}$`);
+}
+
+/** The object name of a new version of `key` in `scope` under `prefix`. */
+function versionName(prefix: string, scope: TaskScope, key: string): string {
+  return joinStoragePath(prefix, versionedStatePath(scope, key, newStateVersion()));
+}
+
 /** The object name inside the bucket that a reference names. */
 function nameOf(ref: string): string {
   return ref.slice(`gs://${emulator.bucket}/`.length);
@@ -48,11 +64,13 @@ describe("references", () => {
     taskId: "extract",
   });
 
-  it("are gs://<bucket>/<prefix>/<statePath>, and name the object that holds the value", async () => {
+  it("are gs://<bucket>/<prefix>/<statePath>/<version>, and name the object that holds the value", async () => {
     const backend = open({ prefix: "/refs/format/" });
     const ref = await backend.serializeTaskStateToRef({ value: "job-7", key: "job_id", tiId: "ti-1", scope });
-    expect(ref).toBe(
-      "gs://flowstate-test/refs/format/task/my_dag/manual__2024-01-01T00%3A00%3A00%2B00%3A00/extract/-1/job_id",
+    expect(ref).toMatch(
+      versionOf(
+        "gs://flowstate-test/refs/format/task/my_dag/manual__2024-01-01T00%3A00%3A00%2B00%3A00/extract/-1/job_id",
+      ),
     );
     const stored = await readRaw(nameOf(ref));
     expect(stored.bytes.toString("utf8")).toBe("job-7");
@@ -65,11 +83,11 @@ describe("references", () => {
     const byName = new AssetScope({ name: "orders" });
     const byUri = new AssetScope({ uri: "gs://warehouse/orders.parquet" });
     const args = (s: AssetScope) => ({ value: "w", key: "watermark", assetRef: s.assetRef, scope: s });
-    expect(await backend.serializeAssetStateToRef(args(byName))).toBe(
-      "gs://flowstate-test/asset/name/orders/watermark",
+    expect(await backend.serializeAssetStateToRef(args(byName))).toMatch(
+      versionOf("gs://flowstate-test/asset/name/orders/watermark"),
     );
-    expect(await backend.serializeAssetStateToRef(args(byUri))).toBe(
-      "gs://flowstate-test/asset/uri/gs%3A%2F%2Fwarehouse%2Forders%2Eparquet/watermark",
+    expect(await backend.serializeAssetStateToRef(args(byUri))).toMatch(
+      versionOf("gs://flowstate-test/asset/uri/gs%3A%2F%2Fwarehouse%2Forders%2Eparquet/watermark"),
     );
     await backend.clear(byName);
     await backend.clear(byUri);
@@ -88,7 +106,7 @@ describe("references", () => {
     });
     expect(ref.startsWith(`gs://flowstate-test/${prefix}/task/`)).toBe(true);
     expect(await listNames(`${prefix}/`)).toEqual([nameOf(ref)]);
-    expect(nameOf(ref).endsWith("/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fx")).toBe(true);
+    expect(nameOf(ref)).toMatch(new RegExp(`/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fx/${VERSION}$`));
   });
 });
 
@@ -102,6 +120,62 @@ describe("client", () => {
     await backend.clear(scope);
     expect(await backend.get(scope, "k")).toBeUndefined();
   });
+});
+
+// The conformance suite checks versions, deleteStateRefs and listStateRefs through the backend;
+// these look at what the bucket holds.
+describe("versions in the bucket", () => {
+  it("each serialize is an object of its own; deleteStateRefs removes exactly the one named", async () => {
+    const prefix = uniquePrefix("versions");
+    const backend = open({ prefix });
+    const scope = uniqueTaskScope("versions");
+    const refs = [
+      await backend.serializeTaskStateToRef({ value: "one", key: "k", tiId: "t", scope }),
+      await backend.serializeTaskStateToRef({ value: "two", key: "k", tiId: "t", scope }),
+    ];
+    expect(await listNames(`${prefix}/`)).toEqual(refs.map(nameOf));
+    await backend.deleteStateRefs([{ ref: refs[0] ?? "" }, { ref: nameOf(refs[1] ?? "") }]); // a bare name is ignored
+    expect(await listNames(`${prefix}/`)).toEqual([nameOf(refs[1] ?? "")]);
+  });
+
+  it("listStateRefs reports each object's timeCreated as writtenAt", async () => {
+    const backend = open({ prefix: uniquePrefix("listing") });
+    const scope = uniqueTaskScope("listing");
+    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope });
+    const [metadata] = await raw.file(nameOf(ref)).getMetadata();
+    const listed: ListedStateRef[] = [];
+    for await (const page of backend.listStateRefs({ scope })) listed.push(...page);
+    expect(listed).toEqual([{ ref, writtenAt: new Date(String(metadata.timeCreated)) }]);
+  });
+
+  // The emulator does not keep customTime: what the client sent is read at a recording proxy.
+  for (const path of ["simple upload", "resumable upload"] as const) {
+    it(`sends expiresAt as the object's customTime, and keeps it in its metadata (${path})`, async () => {
+      const bodies: string[] = [];
+      const proxy = await startRecordingProxy(emulator.apiEndpoint, bodies);
+      try {
+        const backend = open({
+          prefix: uniquePrefix("expiry"),
+          apiEndpoint: proxy.endpoint,
+          resumableThreshold: path === "simple upload" ? 8 * MIB : 1,
+        });
+        const scope = uniqueTaskScope("expiry");
+        const write = (expiresAt: Date | null) =>
+          backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope, expiresAt });
+        const ref = await write(new Date("2031-02-03T04:05:06.789Z"));
+        expect(bodies.join("\n")).toContain('"customTime":"2031-02-03T04:05:06.789Z"');
+        const [metadata] = await raw.file(nameOf(ref)).getMetadata();
+        expect(metadata.metadata?.["flowstate-expires-at"]).toBe("2031-02-03T04:05:06.789Z");
+
+        bodies.length = 0;
+        const [plain] = await raw.file(nameOf(await write(null))).getMetadata();
+        expect(bodies.join("\n")).not.toContain("customTime");
+        expect(plain.metadata).not.toHaveProperty("flowstate-expires-at");
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });
 
 describe("prefix", () => {
@@ -175,7 +249,7 @@ describe("compression", () => {
   it("an object without the marker (written by another tool) is read as UTF-8", async () => {
     const backend = open({ prefix: uniquePrefix("foreign") });
     const scope = uniqueTaskScope("foreign");
-    await raw.file(joinStoragePath(backend.options.prefix, statePath(scope, "k"))).save("plain ✓", {
+    await raw.file(versionName(backend.options.prefix, scope, "k")).save("plain ✓", {
       resumable: false,
     });
     expect(await backend.get(scope, "k")).toBe("plain ✓");
@@ -184,7 +258,7 @@ describe("compression", () => {
   it("an object with an encoding this version does not know is refused with a clear error", async () => {
     const backend = open({ prefix: uniquePrefix("unknown-encoding") });
     const scope = uniqueTaskScope("unknown-encoding");
-    const name = joinStoragePath(backend.options.prefix, statePath(scope, "k"));
+    const name = versionName(backend.options.prefix, scope, "k");
     await raw.file(name).save("zstd-bytes", {
       resumable: false,
       metadata: { metadata: { "flowstate-encoding": "zstd" } },
@@ -259,7 +333,9 @@ describe("clear", () => {
     expect(await backend.get(sibling, "s1")).toBe("s1");
 
     await backend.clear(mapped, { allMapIndices: true });
-    expect(await listNames(scopeFolder)).toEqual([joinStoragePath(prefix, statePath(otherTask, "o1"))]);
+    const [left, ...more] = await listNames(scopeFolder);
+    expect(more).toEqual([]);
+    expect(left).toMatch(versionOf(joinStoragePath(prefix, statePath(otherTask, "o1"))));
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `@flowstate/backend-memory`: an in-process state backend with scope-derived `memory://`
+ * `@flowstate/backend-memory`: an in-process state backend with versioned `memory://`
  * references, for development, examples and tests.
  * @packageDocumentation
  */

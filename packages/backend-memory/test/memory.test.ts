@@ -1,10 +1,11 @@
-import { describeStateBackend } from "@flowstate/backend-test-suite";
+import { describeStateBackend, listAllStateRefs } from "@flowstate/backend-test-suite";
 import {
   AssetScope,
   ConfigError,
   InvalidScopeError,
   isStateBackend,
   isStateBackendClass,
+  ownReferenceVersion,
   StateObjectMissingError,
   StateReferenceError,
   TaskScope,
@@ -22,23 +23,26 @@ describe("MemoryStateBackend", () => {
     expect(isStateBackend(new MemoryStateBackend())).toBe(true);
   });
 
-  it("writes memory://<namespace>/<statePath> references", async () => {
+  it("writes memory://<namespace>/<versionedStatePath> references, a new version per write", async () => {
     const backend = new MemoryStateBackend({ namespace: "ref-format" });
-    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "job id", tiId: "ti-1", scope });
-    expect(ref).toBe("memory://ref-format/task/etl/manual__1/extract/2/job%20id");
+    const first = await backend.serializeTaskStateToRef({ value: "v1", key: "job id", tiId: "ti-1", scope });
+    const second = await backend.serializeTaskStateToRef({ value: "v2", key: "job id", tiId: "ti-1", scope });
+    const keyRef = "memory://ref-format/task/etl/manual__1/extract/2/job%20id";
+    expect(ownReferenceVersion(first, keyRef)).toBeDefined();
+    expect(ownReferenceVersion(second, keyRef)).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(second > first, "versions sort in the order they were written").toBe(true);
     const asset = await backend.serializeAssetStateToRef({
       value: "v",
       key: "watermark",
       assetRef: "s3://b/orders",
       scope: new AssetScope({ uri: "s3://b/orders" }),
     });
-    expect(asset).toBe("memory://ref-format/asset/uri/s3%3A%2F%2Fb%2Forders/watermark");
-  });
-
-  it("encodes the namespace in references", async () => {
-    const backend = new MemoryStateBackend({ namespace: "team/a b" });
-    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "ti", scope });
-    expect(ref.startsWith("memory://team%2Fa%20b/task/")).toBe(true);
+    expect(asset).toMatch(
+      /^memory:\/\/ref-format\/asset\/uri\/s3%3A%2F%2Fb%2Forders\/watermark\/[0-9a-z]{9}-[0-9a-f]{16}$/,
+    );
+    expect(await backend.deserializeTaskStateFromRef(first, { key: "job id", scope })).toBe("v1");
+    expect(await backend.get(scope, "job id")).toBe("v2");
   });
 
   it("defaults to the 'default' namespace, shared by every backend made without options", async () => {
@@ -79,13 +83,13 @@ describe("MemoryStateBackend", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateReferenceError);
     expect((error as Error).message).toContain('"s3://x/y"');
-    expect((error as Error).message).toContain("memory://messages/task/etl/manual__1/extract/2/k");
+    expect((error as Error).message).toContain("memory://messages/task/etl/manual__1/extract/2/k/<version>");
   });
 
-  it("reports a missing object with StateObjectMissingError naming the reference", async () => {
+  it("reports a missing version with StateObjectMissingError naming the reference", async () => {
     const backend = new MemoryStateBackend({ namespace: "missing" });
     const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "ti", scope });
-    await backend.delete(scope, "k");
+    await backend.deleteStateRefs([{ ref, scope, key: "k" }]);
     const error = await backend
       .deserializeTaskStateFromRef(ref, { key: "k", scope })
       .catch((e: unknown) => e);
@@ -96,7 +100,36 @@ describe("MemoryStateBackend", () => {
       operation: "deserialize",
     });
   });
+
+  it("set keeps only the newest version; deleteStateRefs deletes exactly the versions named", async () => {
+    const backend = new MemoryStateBackend({ namespace: "versions" });
+    const hooked = await backend.serializeTaskStateToRef({ value: "hooked", key: "k", tiId: "ti", scope });
+    const kept = await backend.serializeTaskStateToRef({ value: "kept", key: "k", tiId: "ti", scope });
+    await backend.deleteStateRefs([{ ref: hooked }, { ref: kept, scope, key: "other" }]);
+    expect(await refsIn(backend)).toEqual([kept]);
+    await backend.set(scope, "k", "set");
+    const [newest = ""] = await refsIn(backend);
+    expect(await refsIn(backend)).toHaveLength(1);
+    expect(await backend.deserializeTaskStateFromRef(newest, { key: "k", scope })).toBe("set");
+  });
+
+  it("lists a namespace's versions in pages of at most 1000, with when each was written", async () => {
+    const backend = new MemoryStateBackend({ namespace: "pages" });
+    const before = Date.now();
+    for (let i = 0; i < 1001; i += 1) await backend.set(scope, `k${i}`, "v");
+    const pages: number[] = [];
+    for await (const page of backend.listStateRefs()) {
+      pages.push(page.length);
+      for (const { writtenAt } of page) expect(writtenAt.getTime()).toBeGreaterThanOrEqual(before);
+    }
+    expect(pages).toEqual([1000, 1]);
+  });
 });
+
+/** Every reference a memory backend lists, all pages together. */
+async function refsIn(backend: MemoryStateBackend): Promise<string[]> {
+  return (await listAllStateRefs(backend)).map((entry) => entry.ref);
+}
 
 describe("MemoryStateBackend options (from [workers] state_backend_kwargs)", () => {
   const configError = (make: () => unknown): ConfigError => {
@@ -144,10 +177,28 @@ describe("MemoryStateBackend options (from [workers] state_backend_kwargs)", () 
 describe("MemoryStateBackend bad input", () => {
   const backend = new MemoryStateBackend({ namespace: "bad-input" });
 
-  it("refuses a hand-made scope with a bad id before writing", async () => {
-    const fake = { kind: "task", dagId: "", runId: "r", taskId: "t", mapIndex: -1 } as unknown as TaskScope;
-    await expect(backend.set(fake, "k", "v")).rejects.toBeInstanceOf(InvalidScopeError);
-    await expect(backend.set({} as TaskScope, "k", "v")).rejects.toBeInstanceOf(InvalidScopeError);
+  it.each([
+    ["mapIndex -5", { kind: "task", dagId: "d", runId: "r", taskId: "t", mapIndex: -5 }],
+    ["a missing dagId", { kind: "task", runId: "r", taskId: "t", mapIndex: -1 }],
+    ["an empty dagId", { kind: "task", dagId: "", runId: "r", taskId: "t", mapIndex: -1 }],
+    ["a C1 control character in taskId", { kind: "task", dagId: "d", runId: "r", taskId: "t\u0085" }],
+    ["no kind", {}],
+  ])("refuses a hand-made scope with %s before writing, deleting or listing", async (_label, fake) => {
+    const bad = fake as unknown as TaskScope;
+    const valid = new TaskScope({ dagId: "d", runId: "r", taskId: "t" });
+    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "ti", scope: valid });
+    await expect(backend.set(bad, "k", "v")).rejects.toBeInstanceOf(InvalidScopeError);
+    await expect(
+      backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "ti", scope: bad }),
+    ).rejects.toBeInstanceOf(InvalidScopeError);
+    await expect(backend.deleteStateRefs([{ ref, scope: bad, key: "k" }])).rejects.toBeInstanceOf(
+      InvalidScopeError,
+    );
+    await expect(listAllStateRefs(backend, { scope: bad })).rejects.toBeInstanceOf(InvalidScopeError);
+    await expect(backend.clear(bad, { allMapIndices: true })).rejects.toBeInstanceOf(InvalidScopeError);
+    expect(await backend.deserializeTaskStateFromRef(ref, { key: "k", scope: valid })).toBe("v");
+    expect(await refsIn(backend)).toEqual([ref]);
+    await backend.clear(valid);
   });
 
   it("refuses an asset scope in the task hooks and a task scope in the asset hooks", async () => {

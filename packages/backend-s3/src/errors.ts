@@ -1,5 +1,5 @@
-import { networkErrorCode, objectUrl, truncatedMessage } from "@flowstate/object-storage-backend";
-import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { explainConnectionFailure, objectUrl, truncatedMessage } from "@flowstate/object-storage-backend";
+import { StateBackendError, type StateBackendOperation, sanitizedCause } from "@flowstate/shared-state";
 import { S3_STORE } from "./identity.js";
 import type { ResolvedS3Options } from "./options.js";
 
@@ -12,12 +12,12 @@ const CREDENTIAL_ERRORS = new Set([
   "TokenRefreshRequired",
   "AllAccessDisabled",
 ]);
-// The SDK's own names for a request that got no answer in time.
-const TIMEOUT_CODES = ["TimeoutError", "RequestTimeout"];
 
 /**
  * Wraps an SDK failure in a {@link StateBackendError} whose message says what to fix. Messages
  * of credential failures carry only the error code: servers echo key ids and signing details.
+ * The cause is a sanitised copy: SDK errors carry the raw response, signing details and the
+ * access key id, which `console.error(err)` would print.
  */
 export function wrapS3Error(
   error: unknown,
@@ -29,7 +29,7 @@ export function wrapS3Error(
     backend: S3_STORE.backend,
     operation,
     location,
-    cause: error,
+    cause: sanitizedCause(error),
   });
 }
 
@@ -47,12 +47,14 @@ function explain(error: unknown, options: ResolvedS3Options): string {
   if (isRegionMissing(error)) {
     return 'no region configured: set [s3_state_backend] region (e.g. "eu-west-1") or AWS_REGION.';
   }
-  const network = networkErrorCode(error, TIMEOUT_CODES);
-  if (network !== undefined) {
-    const where = options.endpoint ?? `S3 in region ${options.region ?? "(SDK default)"}`;
-    return `cannot reach endpoint ${where}: is the server running? Check [s3_state_backend] endpoint and the network (${network}).`;
-  }
-  return `${name ?? "Error"}: ${truncatedMessage(error)}${statusHint(error)}`;
+  const endpoint = options.endpoint ?? `S3 in region ${options.region ?? "(SDK default)"}`;
+  const connection = explainConnectionFailure(error, {
+    endpoint,
+    configSection: S3_STORE.configSection,
+    endpointKey: "endpoint",
+    options,
+  });
+  return connection ?? `${name ?? "Error"}: ${truncatedMessage(error)}${statusHint(error)}`;
 }
 
 function errorName(error: unknown): string | undefined {

@@ -1,3 +1,5 @@
+import type { BoundedWaitOptions } from "@flowstate/object-storage-backend";
+
 /** How values are compressed at rest. Recorded on each object, so reads need no configuration. */
 export type S3Compression = "none" | "gzip" | "brotli";
 
@@ -10,7 +12,7 @@ export type S3Checksums = "when_supported" | "when_required";
  * section (snake_case keys); kwargs win. Credentials are never an option: they come from the AWS
  * SDK's default provider chain (environment, shared config/profile, container or instance role).
  */
-export interface S3StateBackendOptions {
+export interface S3StateBackendOptions extends BoundedWaitOptions {
   /** The bucket that holds state objects. Required. Config key `bucket`. */
   bucket: string;
   /**
@@ -64,6 +66,27 @@ export interface S3StateBackendOptions {
    * @default "when_supported"
    */
   checksums?: S3Checksums;
+  /**
+   * How long opening a connection may take, in milliseconds (the SDK's `connectionTimeout`).
+   * Config key `connect_timeout_ms`.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one request may wait for its answer, and a connection may stay idle while a body
+   * streams in or out, in milliseconds (the SDK's `requestTimeout` with `throwOnRequestTimeout`,
+   * and its `socketTimeout`). A silent endpoint fails after it with an error that names the
+   * endpoint. Config key `request_timeout_ms`.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How many times one request is tried, at least 1 (the SDK's `maxAttempts`, with its standard
+   * exponential backoff and jitter). Every request is safe to repeat: writes go to new, uniquely
+   * named versions. Config key `max_attempts`.
+   * @default 3
+   */
+  maxAttempts?: number;
 }
 
 /** {@link S3StateBackendOptions} after merging, defaults and validation. */
@@ -79,6 +102,9 @@ export interface ResolvedS3Options {
   queueSize: number;
   compression: S3Compression;
   checksums: S3Checksums;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxAttempts: number;
 }
 
 const MIB = 1024 * 1024;

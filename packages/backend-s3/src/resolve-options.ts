@@ -1,4 +1,5 @@
 import {
+  BOUNDED_WAIT_OPTIONS,
   boolean,
   bucketOption,
   COMPRESSION_OPTION,
@@ -45,6 +46,7 @@ const S3_OPTIONS: OptionTable<ResolvedS3Options> = {
       parse: oneOf("when_supported", "when_required"),
       default: "when_supported",
     },
+    ...BOUNDED_WAIT_OPTIONS,
   ],
   // Option names people try for credentials: they get a pointer to the SDK's provider chain.
   credentialNames: /access.?key|secret|session.?token|credential|password/i,

@@ -1,12 +1,14 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import {
+  type DeleteFailureContext,
+  type ListedObject,
   ObjectStorageStateBackend,
   type ObjectWrite,
   type StoredObject,
 } from "@flowstate/object-storage-backend";
 import type { StateBackendContext, StateBackendError, StateBackendOperation } from "@flowstate/shared-state";
 import { createS3Client } from "./client.js";
-import { deleteKey, deleteKeys, listKeys } from "./delete.js";
+import { deleteKeys, listObjects } from "./delete.js";
 import { wrapS3Error } from "./errors.js";
 import { S3_STORE } from "./identity.js";
 import type { ResolvedS3Options, S3StateBackendOptions } from "./options.js";
@@ -16,8 +18,9 @@ import type { S3Target } from "./target.js";
 import { putObject } from "./write.js";
 
 /**
- * Keeps state values in Amazon S3 or an S3-compatible store; the metadata store records only
- * the reference `s3://<bucket>/<prefix>/<statePath(scope, key)>`.
+ * Keeps state values in Amazon S3 or an S3-compatible store. Every write is a new object version,
+ * `<prefix>/<statePath(scope, key)>/<version>`; the metadata store records only its reference
+ * `s3://<bucket>/<prefix>/<statePath(scope, key)>/<version>`.
  *
  * Configure it with `[workers] state_backend = @flowstate/backend-s3.S3StateBackend` and the
  * `[s3_state_backend]` section or `[workers] state_backend_kwargs`. Credentials come from the
@@ -53,20 +56,12 @@ export class S3StateBackend extends ObjectStorageStateBackend<ResolvedS3Options>
     return getObject(this.#target, key);
   }
 
-  protected override deleteObject(key: string): Promise<void> {
-    return deleteKey(this.#target, key);
+  protected override listObjects(prefix: string): AsyncIterable<ListedObject[]> {
+    return listObjects(this.#target, prefix);
   }
 
-  protected override listObjectNames(prefix: string): AsyncIterable<string[]> {
-    return listKeys(this.#target, prefix);
-  }
-
-  protected override deleteObjects(
-    keys: string[],
-    prefix: string,
-    operation: StateBackendOperation,
-  ): Promise<void> {
-    return deleteKeys(this.#target, keys, { prefix, operation });
+  protected override deleteObjects(keys: readonly string[], context: DeleteFailureContext): Promise<void> {
+    return deleteKeys(this.#target, keys, context);
   }
 
   protected override wrapError(

@@ -2,15 +2,23 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   InvalidScopeError,
+  newStateVersion,
   StateBackendError,
   StateObjectMissingError,
   StateReferenceError,
+  statePath,
   TaskScope,
 } from "@flowstate/shared-state";
-import { startS3Server } from "@flowstate/test-support";
+import {
+  startGarbageServer,
+  startS3Server,
+  startSilentServer,
+  withTestServer,
+} from "@flowstate/test-support";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { S3StateBackend } from "../src/index.js";
 import { s3Error, startFaultServer } from "./fault-server.js";
@@ -314,6 +322,90 @@ describe("storage failures are StateBackendErrors that say what to fix", () => {
   });
 });
 
+/** Everything `console.error(error)` would print, causes and all. */
+function printed(error: unknown): string {
+  return inspect(error, { depth: Number.POSITIVE_INFINITY });
+}
+
+describe("every wait is bounded (the test timeout is the bound)", () => {
+  // Small timeouts and two attempts: a silent endpoint fails in about a second.
+  const quick = { requestTimeoutMs: 300, connectTimeoutMs: 300, maxAttempts: 2 };
+
+  /** get, serialize and deleteStateRefs on a backend at `endpoint`, each with the error it fails with. */
+  async function everyCall(endpoint: string): Promise<StateBackendError[]> {
+    const backend = open({ endpoint, ...quick });
+    const scope = uniqueTaskScope("bounded");
+    const ref = `s3://${server.bucket}/${statePath(scope, "k")}/${newStateVersion()}`;
+    return [
+      await failure(backend.get(scope, "k"), StateBackendError),
+      await failure(
+        backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope }),
+        StateBackendError,
+      ),
+      await failure(backend.deleteStateRefs([{ ref, scope, key: "k" }]), StateBackendError),
+    ];
+  }
+
+  it("a silent endpoint (accepts, never answers) times out naming the endpoint and the option", async () => {
+    await withTestServer(startSilentServer, async (hole) => {
+      const errors = await everyCall(hole.endpoint);
+      expect(errors.map((e) => e.operation)).toEqual(["get", "serialize", "delete"]);
+      for (const error of errors) {
+        expect(error.message).toContain(
+          `endpoint ${hole.endpoint} timed out: no answer within [s3_state_backend] request_timeout_ms = 300 ms (2 attempts`,
+        );
+        expect(error.message).toMatch(/raise \[s3_state_backend\] request_timeout_ms\.$/);
+      }
+      expect(hole.connections).toBeGreaterThanOrEqual(2); // retried
+    });
+  }, 20_000);
+
+  it("an endpoint that answers with something that is not HTTP fails at once, and says so", async () => {
+    await withTestServer(startGarbageServer, async (garbage) => {
+      for (const error of await everyCall(garbage.endpoint)) {
+        expect(error.message).toContain(
+          `endpoint ${garbage.endpoint} did not answer like an HTTP server (HPE_INVALID_CONSTANT): check that [s3_state_backend] endpoint names`,
+        );
+      }
+    });
+  }, 20_000);
+
+  it("an endpoint with a security token in its query string never shows it", async () => {
+    await withTestServer(startSilentServer, async (hole) => {
+      const backend = open({ endpoint: `${hole.endpoint}/?X-Amz-Security-Token=SECRET-TOKEN-123`, ...quick });
+      const error = await failure(backend.get(uniqueTaskScope("query"), "k"), StateBackendError);
+      expect(error.message).toContain(`endpoint ${hole.endpoint}?*** timed out`);
+      expect(`${error.message} ${printed(error)}`).not.toContain("SECRET-TOKEN-123");
+    });
+  }, 20_000);
+});
+
+describe("errors carry no credentials, causes included", () => {
+  const keyId = "AKIAFLOWSTATE1234567";
+  const secret = "flowstate/Secret+Access+Key/0123456789abcdef";
+
+  for (const code of ["SignatureDoesNotMatch", "AccessDenied"]) {
+    it(`${code}: util.inspect of the error holds no access key id or secret`, async () => {
+      const echoed = `<AWSAccessKeyId>${keyId}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256 ${keyId}</StringToSign>`;
+      const fault = await startFaultServer(() => s3Error(403, code, `denied for ${keyId}`, echoed));
+      try {
+        await withEnv({ AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret }, async () => {
+          const backend = open({ endpoint: fault.endpoint });
+          const error = await failure(backend.get(uniqueTaskScope("printed"), "k"), StateBackendError);
+          expect(error.message).toContain(`credentials refused (${code})`);
+          expect((error.cause as Error).name).toBe(code);
+          const everything = printed(error);
+          expect(everything).not.toContain(keyId);
+          expect(everything).not.toContain(secret);
+          expect(everything).not.toMatch(/\$response|Authorization|x-amz-/i);
+        });
+      } finally {
+        await fault.close();
+      }
+    });
+  }
+});
+
 describe("references this backend did not write are refused", () => {
   const scope = uniqueTaskScope("refs");
 
@@ -331,7 +423,7 @@ describe("references this backend did not write are refused", () => {
       StateReferenceError,
     );
     expect(error.message).toContain("someone-elses-bucket");
-    expect(error.message).toContain(`expected ${ref}`);
+    expect(error.message).toContain(`expected ${ref.slice(0, ref.lastIndexOf("/"))}/<version>`);
     expect(error.message).toMatch(/was \[s3_state_backend\] bucket or prefix changed/);
     expect(error.operation).toBe("deserialize");
   });
@@ -344,7 +436,8 @@ describe("references this backend did not write are refused", () => {
       `s3://${server.bucket}/tenant/b/${inBucket}`,
       `s3://${server.bucket}/${inBucket}`,
       `${ref}/../other`,
-      ref.replace(/\/k$/, "/other"),
+      ref.replace(/\/k\//, "/other/"),
+      ref.slice(0, ref.lastIndexOf("/")),
       `${ref} `,
       "not a reference",
       "",

@@ -47,6 +47,9 @@ describe("options", () => {
       queueSize: 4,
       compression: "none",
       checksums: "when_supported",
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 30000,
+      maxAttempts: 3,
     });
   });
 
@@ -64,6 +67,9 @@ describe("options", () => {
         queue_size: "2",
         compression: "gzip",
         checksums: "when_required",
+        connect_timeout_ms: "250",
+        request_timeout_ms: "1500",
+        max_attempts: "1",
       },
     );
     expect(backend.options).toEqual({
@@ -77,6 +83,9 @@ describe("options", () => {
       queueSize: 2,
       compression: "gzip",
       checksums: "when_required",
+      connectTimeoutMs: 250,
+      requestTimeoutMs: 1500,
+      maxAttempts: 1,
     });
   });
 
@@ -124,7 +133,9 @@ describe("options", () => {
     const inKwargs = configErrorOf(() => make({ bucket: "b-1", partsize: 10 }));
     expect(inKwargs.message).toMatch(/Unknown option "partsize" in \[workers\] state_backend_kwargs/);
     expect(inKwargs.message).toContain("bucket, prefix, region, endpoint, forcePathStyle (force_path_style)");
-    expect(inKwargs.message).toContain("checksums");
+    expect(inKwargs.message).toContain(
+      "checksums, connectTimeoutMs (connect_timeout_ms), requestTimeoutMs (request_timeout_ms), maxAttempts (max_attempts)",
+    );
     const inSection = configErrorOf(() => make({}, { bucket: "b-1", multipart_treshold: "5" }));
     expect(inSection.message).toMatch(
       /Unknown option \[s3_state_backend\] multipart_treshold\. Known options: /,
@@ -181,6 +192,11 @@ describe("options", () => {
     [{ queueSize: 65 }, /Invalid "queueSize" .*an integer from 1 to 64/],
     [{ compression: "zstd" }, /Invalid "compression" .*one of "none", "gzip", "brotli", got "zstd"/],
     [{ checksums: "always" }, /Invalid "checksums" .*one of "when_supported", "when_required"/],
+    [{ connectTimeoutMs: 0 }, /Invalid "connectTimeoutMs" .*an integer from 1 to 3600000, got 0/],
+    [{ requestTimeoutMs: "30s" }, /Invalid "requestTimeoutMs" .*an integer from 1 to 3600000, got "30s"/],
+    [{ requestTimeoutMs: 3_600_001 }, /Invalid "requestTimeoutMs" .*an integer from 1 to 3600000/],
+    [{ maxAttempts: 0 }, /Invalid "maxAttempts" .*an integer from 1 to 20, got 0/],
+    [{ maxAttempts: 21 }, /Invalid "maxAttempts" .*an integer from 1 to 20, got 21/],
   ];
   for (const [bad, message] of badKwargs) {
     it(`rejects kwargs ${JSON.stringify(bad)}`, () => {
@@ -197,6 +213,10 @@ describe("options", () => {
     [{ queue_size: "-1" }, /Invalid \[s3_state_backend\] queue_size: expected an integer from 1 to 64/],
     [{ compression: "lz4" }, /Invalid \[s3_state_backend\] compression: expected one of/],
     [{ prefix: "../escape" }, /Invalid \[s3_state_backend\] prefix "..\/escape"/],
+    [
+      { max_attempts: "three" },
+      /Invalid \[s3_state_backend\] max_attempts: expected an integer from 1 to 20/,
+    ],
   ];
   for (const [bad, message] of badSection) {
     it(`rejects [s3_state_backend] ${JSON.stringify(bad)}, naming the file and key`, () => {

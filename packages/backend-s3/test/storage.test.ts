@@ -3,6 +3,8 @@ import { GetObjectCommand, ListObjectsV2Command, paginateListObjectsV2 } from "@
 import {
   AssetScope,
   joinStoragePath,
+  type ListedStateRef,
+  StateObjectMissingError,
   StateReferenceError,
   statePath,
   TaskScope,
@@ -42,6 +44,14 @@ async function listKeys(prefix: string): Promise<string[]> {
   return keys;
 }
 
+/** A version segment, as `newStateVersion` makes them. */
+const VERSION = "[0-9a-z]{9}-[0-9a-f]{16}";
+
+/** A pattern matching `keyReference` followed by one version. */
+function versionOf(keyReference: string): RegExp {
+  return new RegExp(`^${keyReference.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/${VERSION}$`);
+}
+
 /** The object key inside the bucket that a reference names. */
 function keyOf(ref: string): string {
   return ref.slice(`s3://${server.bucket}/`.length);
@@ -60,11 +70,13 @@ describe("references", () => {
     taskId: "extract",
   });
 
-  it("are s3://<bucket>/<prefix>/<statePath>, and name the object that holds the value", async () => {
+  it("are s3://<bucket>/<prefix>/<statePath>/<version>, and name the object that holds the value", async () => {
     const backend = open({ prefix: "/refs/format/" });
     const ref = await backend.serializeTaskStateToRef({ value: "job-7", key: "job_id", tiId: "ti-1", scope });
-    expect(ref).toBe(
-      "s3://flowstate-test/refs/format/task/my_dag/manual__2024-01-01T00%3A00%3A00%2B00%3A00/extract/-1/job_id",
+    expect(ref).toMatch(
+      versionOf(
+        "s3://flowstate-test/refs/format/task/my_dag/manual__2024-01-01T00%3A00%3A00%2B00%3A00/extract/-1/job_id",
+      ),
     );
     const stored = await readRaw(keyOf(ref));
     expect(stored.bytes.toString("utf8")).toBe("job-7");
@@ -76,11 +88,11 @@ describe("references", () => {
     const byName = new AssetScope({ name: "orders" });
     const byUri = new AssetScope({ uri: "s3://warehouse/orders.parquet" });
     const args = (scope: AssetScope) => ({ value: "w", key: "watermark", assetRef: scope.assetRef, scope });
-    expect(await backend.serializeAssetStateToRef(args(byName))).toBe(
-      "s3://flowstate-test/asset/name/orders/watermark",
+    expect(await backend.serializeAssetStateToRef(args(byName))).toMatch(
+      versionOf("s3://flowstate-test/asset/name/orders/watermark"),
     );
-    expect(await backend.serializeAssetStateToRef(args(byUri))).toBe(
-      "s3://flowstate-test/asset/uri/s3%3A%2F%2Fwarehouse%2Forders%2Eparquet/watermark",
+    expect(await backend.serializeAssetStateToRef(args(byUri))).toMatch(
+      versionOf("s3://flowstate-test/asset/uri/s3%3A%2F%2Fwarehouse%2Forders%2Eparquet/watermark"),
     );
     await backend.clear(byName);
     await backend.clear(byUri);
@@ -98,7 +110,53 @@ describe("references", () => {
     });
     expect(ref.startsWith(`s3://flowstate-test/${prefix}/task/`)).toBe(true);
     expect(await listKeys(`${prefix}/`)).toEqual([keyOf(ref)]);
-    expect(keyOf(ref).endsWith("/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fx")).toBe(true);
+    expect(keyOf(ref)).toMatch(new RegExp(`/%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fx/${VERSION}$`));
+  });
+});
+
+// The conformance suite checks versions, deleteStateRefs and listStateRefs through the backend;
+// these look at what S3 holds.
+describe("versions in the bucket", () => {
+  it("each serialize is an object of its own; deleteStateRefs removes exactly the one named", async () => {
+    const prefix = uniquePrefix("versions");
+    const backend = open({ prefix });
+    const scope = uniqueTaskScope("versions");
+    const first = await backend.serializeTaskStateToRef({ value: "one", key: "k", tiId: "t", scope });
+    const second = await backend.serializeTaskStateToRef({ value: "two", key: "k", tiId: "t", scope });
+    expect(await listKeys(`${prefix}/`)).toEqual([keyOf(first), keyOf(second)]);
+    // The second entry is not a reference (a bare key): ignored.
+    await backend.deleteStateRefs([{ ref: first, scope, key: "k" }, { ref: keyOf(second) }]);
+    expect(await listKeys(`${prefix}/`)).toEqual([keyOf(second)]);
+    await expect(backend.deserializeTaskStateFromRef(first, { key: "k", scope })).rejects.toBeInstanceOf(
+      StateObjectMissingError,
+    );
+  });
+
+  it("listStateRefs reports each object's LastModified as writtenAt", async () => {
+    const prefix = uniquePrefix("listing");
+    const backend = open({ prefix });
+    const ref = await backend.serializeTaskStateToRef({
+      value: "v",
+      key: "k",
+      tiId: "t",
+      scope: uniqueTaskScope("listing"),
+    });
+    const listed: ListedStateRef[] = [];
+    for await (const page of backend.listStateRefs()) listed.push(...page);
+    const [object] =
+      (await raw.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}/` }))).Contents ??
+      [];
+    expect(listed).toEqual([{ ref, writtenAt: object?.LastModified }]);
+  });
+
+  it("records expiresAt in the object's metadata, for a lifecycle rule or a script", async () => {
+    const backend = open({ prefix: uniquePrefix("expiry") });
+    const scope = uniqueTaskScope("expiry");
+    const write = (expiresAt: Date | null) =>
+      backend.serializeTaskStateToRef({ value: "v", key: "k", tiId: "t", scope, expiresAt });
+    const ref = await write(new Date("2031-02-03T04:05:06.789Z"));
+    expect((await readRaw(keyOf(ref))).metadata["flowstate-expires-at"]).toBe("2031-02-03T04:05:06.789Z");
+    expect((await readRaw(keyOf(await write(null)))).metadata).not.toHaveProperty("flowstate-expires-at");
   });
 });
 
@@ -219,7 +277,9 @@ describe("clear", () => {
     expect(await backend.get(sibling, "s1")).toBe("s1");
 
     await backend.clear(mapped, { allMapIndices: true });
-    expect(await listKeys(scopeFolder)).toEqual([joinStoragePath(prefix, statePath(otherTask, "o1"))]);
+    const [left, ...more] = await listKeys(scopeFolder);
+    expect(more).toEqual([]);
+    expect(left).toMatch(versionOf(joinStoragePath(prefix, statePath(otherTask, "o1"))));
     const first = await raw.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: scopeFolder }));
     expect(first.KeyCount).toBe(1);
   });

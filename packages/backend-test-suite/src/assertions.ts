@@ -95,6 +95,12 @@ export const INVALID_KEY: ExpectedStateError = {
   code: "FLOWSTATE_INVALID_KEY",
 };
 
+/** Expected shape of a rejected scope. */
+export const INVALID_SCOPE: ExpectedStateError = {
+  name: "InvalidScopeError",
+  code: "FLOWSTATE_INVALID_SCOPE",
+};
+
 /** Expected shape of a rejected value. */
 export const INVALID_VALUE: ExpectedStateError = {
   name: "InvalidStateValueError",

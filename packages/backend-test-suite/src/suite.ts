@@ -3,8 +3,11 @@ import { registerBadReferenceChecks } from "./checks/bad-references.js";
 import { registerClearingChecks } from "./checks/clearing.js";
 import { registerCollisionChecks } from "./checks/collisions.js";
 import type { CheckContext } from "./checks/context.js";
+import { registerDeleteRefChecks } from "./checks/delete-refs.js";
+import { registerListingChecks } from "./checks/listing.js";
 import { registerReferenceChecks } from "./checks/references.js";
 import { registerRoundTripChecks } from "./checks/round-trip.js";
+import { registerScopeChecks } from "./checks/scopes.js";
 import { registerValidationChecks } from "./checks/validation.js";
 import { registerValueChecks } from "./checks/values.js";
 import { registerConcurrencyChecks, registerOverwriteChecks } from "./checks/writes.js";
@@ -37,9 +40,12 @@ export function describeStateBackend(name: string, options: StateBackendSuiteOpt
     registerCollisionChecks(ctx);
     registerClearingChecks(ctx);
     registerBadReferenceChecks(ctx);
+    registerDeleteRefChecks(ctx);
+    registerListingChecks(ctx);
     registerValueChecks(ctx);
     registerOverwriteChecks(ctx);
     registerConcurrencyChecks(ctx);
     registerValidationChecks(ctx);
+    registerScopeChecks(ctx);
   });
 }

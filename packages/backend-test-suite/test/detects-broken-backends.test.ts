@@ -57,9 +57,13 @@ function outcome(report: Report, backend: string, name: string): Outcome {
 }
 
 const ROUND_TRIP = "round trip > task scope > set then get returns the value, and delete removes it";
+const VERSIONS = "every write is a new version";
 const COLLISIONS = "distinct scopes and keys never collide";
 const CLEARING = "delete and clear remove exactly their own data";
 const BAD_REFS = "deserialize refuses a reference it did not write for that scope and key";
+const DELETE_REFS = "deleteStateRefs deletes exactly the named versions";
+const LISTING = "listStateRefs lists every version, for the orphan sweep";
+const BAD_SCOPES = "bad scopes are refused before any I/O";
 
 /** For each injected fault: checks that must fail. */
 const MUST_FAIL: Record<string, string[]> = {
@@ -69,26 +73,28 @@ const MUST_FAIL: Record<string, string[]> = {
     `${COLLISIONS} > asset by name and by uri are separate namespaces, and task never collides with asset`,
     `${CLEARING} > clear of a task leaves a sibling task, a task whose id extends it (extract vs extract_2), another run and another dag`,
   ],
-  // An unmapped task's prefix ends in its map index, so only map-index and allMapIndices clears expose it.
+  // An unmapped task's prefix ends in its map index, so only map-index, allMapIndices and asset checks expose it.
   "clear-without-boundary": [
     `${CLEARING} > clear without allMapIndices removes only that map index (1, not 0, 10 or -1)`,
     `${CLEARING} > clear with allMapIndices removes every map index of the task and nothing of a sibling or another run`,
     `${CLEARING} > clear of an asset by name leaves the same string as a uri, an asset whose name extends it, and tasks`,
+    `${LISTING} > with allMapIndices, lists every map index of the task and nothing of a sibling task or another run; without, only its own`,
+    `${LISTING} > an asset by name lists nothing of the same string as a uri, or of an asset whose name extends it`,
   ],
   "reads-any-ref": [
-    `${BAD_REFS} > a reference for another key or another task scope, or a foreign string, is StateReferenceError`,
-    `${BAD_REFS} > a reference for another key or another asset scope by name, or a foreign string, is StateReferenceError`,
-    `${BAD_REFS} > path-escape attempts built on a real reference are StateReferenceError, not a read of another object`,
+    `${BAD_REFS} > a version of another key or another task scope, or a foreign string, is StateReferenceError`,
+    `${BAD_REFS} > a version of another key or another asset scope by name, or a foreign string, is StateReferenceError`,
+    `${BAD_REFS} > a real version altered (no version, a malformed one, another bucket's or prefix's copy, dot segments, suffixes) is StateReferenceError, not a read of another object`,
     `${BAD_REFS} > a task reference is refused for an asset, and an asset-by-name reference for the same uri`,
   ],
   "corrupts-large-values": [
     "large value (2097152 bytes) > round-trips through the ref hooks and get without corruption at any offset",
   ],
   "ti-id-in-ref": [
-    "references are deterministic > the reference does not depend on tiId: a retry (new tiId, same scope) gets the same reference",
+    `${VERSIONS} > a retry (new tiId, same scope) gets a new reference under the same key prefix; both stay readable`,
   ],
   "torn-writes": [
-    "concurrency > 8 parallel sets of distinct 256 KB values to one key leave exactly one of them, whole",
+    "concurrency > a get during a set sees the previous value or the new one, whole, never a part",
   ],
   "normalizes-keys": [
     `${COLLISIONS} > keys that differ only by case`,
@@ -97,6 +103,26 @@ const MUST_FAIL: Record<string, string[]> = {
   "skips-value-validation": [
     "bad input is refused before anything is written > a value that is not a string is InvalidStateValueError and leaves the previous value",
     "bad input is refused before anything is written > a value with a lone surrogate is InvalidStateValueError and leaves the previous value",
+  ],
+  "overwrites-one-name": [
+    `${VERSIONS} > each serialize of the same task scope and key returns a new reference under the key's prefix, readable whole by the other instance`,
+    `${VERSIONS} > each serialize of the same asset scope by uri and key returns a new reference under the key's prefix, readable whole by the other instance`,
+    "concurrency > 8 parallel serialize hooks on one key give 8 distinct references, each reading its own value whole",
+    `${LISTING} > lists every version written under a task scope, with when it was written, and nothing of another scope`,
+  ],
+  "deletes-whole-key": [
+    `${DELETE_REFS} > task scope: given with scope and key, or alone; not the key's other versions, another key or another scope`,
+    `${DELETE_REFS} > asset scope by name: given with scope and key, or alone; not the key's other versions, another key or another scope`,
+    `${DELETE_REFS} > a batch across keys and scopes deletes every version named, and only those`,
+    `${LISTING} > what deleteStateRefs, delete and clear removed is gone from the listing`,
+  ],
+  "deletes-unchecked-refs": [
+    `${DELETE_REFS} > a reference given with another scope or key than it was written for is not deleted`,
+  ],
+  "io-before-scope-check": [
+    `${BAD_SCOPES} > mapIndex -5 is InvalidScopeError from every method, and nothing is written or deleted`,
+    `${BAD_SCOPES} > mapIndex "1" (a string) is InvalidScopeError from every method, and nothing is written or deleted`,
+    `${BAD_SCOPES} > an asset scope in the task hooks and a task scope in the asset hooks are InvalidScopeError, and nothing is written`,
   ],
 };
 
@@ -124,7 +150,7 @@ describe("the suite catches broken backends", () => {
   it("names the offending references when a collision is found", () => {
     const name = `${COLLISIONS} > keys that differ only by case`;
     const [message = ""] = outcome(report, "normalizes-keys", name).messages;
-    expect(message).toMatch(/share the reference|differs at offset/);
+    expect(message).toMatch(/share the key reference|differs at offset/);
   });
 
   it("shows skipped groups as skipped, and a correct backend fails nothing", () => {

@@ -16,6 +16,13 @@ export type ObjectCompression = "none" | "gzip" | "brotli";
 /** The custom metadata key (S3: `x-amz-meta-flowstate-encoding`) that records how an object is encoded. */
 export const ENCODING_METADATA_KEY = "flowstate-encoding";
 
+/**
+ * The custom metadata key (S3: `x-amz-meta-flowstate-expires-at`) that records when a value
+ * expires, as an ISO 8601 time; absent for a value that never expires. A bucket lifecycle rule or
+ * an operator's script can act on it; the worker-side purge deletes the object either way.
+ */
+export const EXPIRES_AT_METADATA_KEY = "flowstate-expires-at";
+
 /** What {@link ENCODING_METADATA_KEY} holds; `identity` is plain UTF-8. */
 export type StoredEncoding = "identity" | "gzip" | "br";
 

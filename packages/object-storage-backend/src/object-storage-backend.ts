@@ -3,29 +3,46 @@ import {
   BaseStateBackend,
   type ClearOptions,
   type DeserializeStateArgs,
+  type ListedStateRef,
+  type ListStateRefsOptions,
+  newStateVersion,
   type SerializeAssetStateArgs,
   type SerializeTaskStateArgs,
   StateBackendError,
   type StateBackendOperation,
   StateObjectMissingError,
+  type StateRefToDelete,
   type StateScope,
   type TaskScope,
+  validateScope,
   validateStateValue,
 } from "@flowstate/shared-state";
 import { readText } from "./read.js";
-import { checkReference, objectName, objectPrefix, objectUrl, referenceFor } from "./refs.js";
-import { checkScope } from "./scope.js";
-import type { ObjectStorageOptions, ObjectStoreIdentity, ObjectWrite, StoredObject } from "./types.js";
-import { encodeObject } from "./write.js";
+import { ObjectNames } from "./refs.js";
+import type {
+  DeleteFailureContext,
+  ListedObject,
+  ObjectStorageOptions,
+  ObjectStoreIdentity,
+  ObjectWrite,
+  StoredObject,
+} from "./types.js";
+import { checkedExpiry, encodeObject } from "./write.js";
+
+/** How many times `get` lists a key again when its newest version vanished before it was read. */
+const GET_ATTEMPTS = 3;
 
 /**
- * Base class of state backends that keep each value as one object in a bucket (S3, GCS, …); the
- * metadata store records only the reference `<scheme>://<bucket>/<prefix>/<statePath(scope, key)>`.
+ * Base class of state backends that keep each value as one object in a bucket (S3, GCS, …).
+ * Every write is a new version, `<prefix>/<statePath(scope, key)>/<version>`, never written over
+ * an existing object; the metadata store records its reference
+ * `<scheme>://<bucket>/<prefix>/<statePath(scope, key)>/<version>`.
  *
- * It implements `get`/`set`/`delete`/`clear` and the four reference hooks — scope checks, key and
- * value validation before anything is written, the value codec, the exact-match reference check,
- * the closed check, and wrapping every failure in a `StateBackendError` — on top of a few storage
- * primitives a concrete backend implements with its client.
+ * It implements `get`/`set`/`delete`/`clear`, the four reference hooks, `deleteStateRefs` and
+ * `listStateRefs` — scope checks before any I/O, key and value validation before anything is
+ * written, the value codec, the reference checks, the closed check, and wrapping every failure in
+ * a `StateBackendError` — on top of a few storage primitives a concrete backend implements with
+ * its client.
  *
  * @typeParam O the backend's resolved options.
  */
@@ -36,6 +53,7 @@ export abstract class ObjectStorageStateBackend<
   readonly options: Readonly<O>;
   /** Who this backend is: its name in messages, its reference scheme, package and config section. */
   protected readonly store: ObjectStoreIdentity;
+  readonly #names: ObjectNames;
   #closed = false;
 
   /**
@@ -46,32 +64,27 @@ export abstract class ObjectStorageStateBackend<
     super();
     this.store = store;
     this.options = Object.freeze(options);
+    this.#names = new ObjectNames(store, this.options);
   }
 
   /** Values of at least this many UTF-8 bytes are streamed to {@link writeObject}; smaller ones come as one `Buffer`. */
   protected abstract readonly streamThreshold: number;
 
-  /** Writes (or replaces) the object `name`. */
+  /** Writes the object `name` (always a new name: versions are never written over). */
   protected abstract writeObject(name: string, object: ObjectWrite): Promise<void>;
 
   /** Opens the object `name`, or resolves `undefined` when the store says there is no such object. */
   protected abstract openObject(name: string): Promise<StoredObject | undefined>;
 
-  /** Removes the object `name`; resolves when it does not exist. */
-  protected abstract deleteObject(name: string): Promise<void>;
-
-  /** The names of every object under `prefix`, a page at a time. */
-  protected abstract listObjectNames(prefix: string): AsyncIterable<string[]>;
+  /** Every object under `prefix` with when it was written, a page at a time. */
+  protected abstract listObjects(prefix: string): AsyncIterable<ListedObject[]>;
 
   /**
-   * Removes the objects `names` (one page of {@link listObjectNames}), trying every one.
+   * Removes the objects `names` (any number: the backend batches them as its store allows),
+   * trying every one; names that do not exist are fine.
    * @throws StateBackendError saying how many failed and what to fix, when some could not be removed.
    */
-  protected abstract deleteObjects(
-    names: string[],
-    prefix: string,
-    operation: StateBackendOperation,
-  ): Promise<void>;
+  protected abstract deleteObjects(names: readonly string[], context: DeleteFailureContext): Promise<void>;
 
   /** A {@link StateBackendError} for a client failure, whose message says what to fix and never holds a secret. */
   protected abstract wrapError(
@@ -84,64 +97,129 @@ export abstract class ObjectStorageStateBackend<
   protected abstract closeClient(): void;
 
   /**
-   * Whether a failure while reading an object's bytes means it was replaced since its metadata was
-   * read (then the read starts again). For stores that pin a read to a version. Default: never.
+   * Whether a failure while reading an object's bytes means it was replaced or deleted since its
+   * metadata was read (then the read starts again). For stores that pin a read to a generation.
+   * Default: never.
    */
   protected isReplacedWhileReading(_error: unknown): boolean {
     return false;
   }
 
-  /** The value stored under `key` in `scope`, or `undefined`. */
+  /** The newest version of `key` in `scope`, or `undefined`. */
   async get(scope: StateScope, key: string): Promise<string | undefined> {
-    const name = objectName(this.options, checkScope(scope), key);
-    return this.#run("get", name, () => this.#readText("get", name));
+    const prefix = this.#names.keyPrefix(validateScope(scope), key);
+    return this.#run("get", prefix, async () => {
+      for (let attempt = 1; attempt <= GET_ATTEMPTS; attempt += 1) {
+        const newest = await this.#newestVersion(prefix);
+        if (newest === undefined) return undefined;
+        const value = await this.#readText("get", newest);
+        if (value !== undefined) return value;
+        // Deleted between the listing and the read (a newer set, a delete): list again.
+      }
+      throw new StateBackendError(
+        `the newest version vanished ${GET_ATTEMPTS} times before it could be read: other workers keep replacing this key; retry.`,
+        { backend: this.store.backend, operation: "get", location: this.#names.url(prefix) },
+      );
+    });
   }
 
-  /** Stores `value` under `key` in `scope`, replacing any previous value. */
+  /**
+   * Writes `value` as a new version of `key` in `scope`, then deletes the versions before it.
+   * Once the new version is written the value is set: a failure to delete older versions is not
+   * reported (they are never read again, and the next `set`, `delete` or `clear` removes them).
+   */
   async set(scope: StateScope, key: string, value: string): Promise<void> {
-    await this.#write("set", checkScope(scope), key, value);
+    const checked = validateScope(scope);
+    const name = await this.#writeVersion("set", checked, key, value, undefined);
+    const prefix = this.#names.keyPrefix(checked, key);
+    try {
+      const older: string[] = [];
+      for await (const page of this.#pages("set", prefix)) {
+        for (const object of page) {
+          if (object.name < name && this.#isVersionOf(prefix, object)) older.push(object.name);
+        }
+      }
+      if (older.length > 0) await this.#deleteObjects(older, "set", prefix);
+    } catch {
+      // The value is in; see above.
+    }
   }
 
-  /** Removes `key` from `scope`; no-op when it does not exist. */
+  /** Removes every version of `key` from `scope`; no-op when there is none. */
   async delete(scope: StateScope, key: string): Promise<void> {
-    const name = objectName(this.options, checkScope(scope), key);
-    await this.#run("delete", name, () => this.deleteObject(name));
+    await this.#deleteUnder("delete", this.#names.keyPrefix(validateScope(scope), key));
   }
 
   /** Removes every object of `scope` (with `allMapIndices`, of every map index of the task). */
   async clear(scope: StateScope, options?: ClearOptions): Promise<void> {
-    const prefix = objectPrefix(this.options, checkScope(scope), options);
-    await this.#run("clear", prefix, async () => {
-      for await (const names of this.listObjectNames(prefix)) {
-        if (names.length > 0) await this.deleteObjects(names, prefix, "clear");
-      }
-    });
+    await this.#deleteUnder("clear", this.#names.scopePrefix(validateScope(scope), options));
   }
 
-  /** Writes the value to the bucket and returns its reference. */
+  /** Writes the value as a new version and returns its reference. */
   override async serializeTaskStateToRef(args: SerializeTaskStateArgs): Promise<string> {
-    return this.#serialize(checkScope(args?.scope, "task"), args.key, args.value);
+    const scope = validateScope(args?.scope, "task");
+    const expiresAt = checkedExpiry(args.expiresAt);
+    return this.#names.url(await this.#writeVersion("serialize", scope, args.key, args.value, expiresAt));
   }
 
-  /** Reads the value a reference names, after checking it is this backend's reference for that scope and key. */
+  /** Reads the version a reference names, after checking it is one of this backend's versions for that scope and key. */
   override async deserializeTaskStateFromRef(
     stored: string,
     args: DeserializeStateArgs<TaskScope>,
   ): Promise<string> {
-    return this.#readReference(stored, checkScope(args?.scope, "task"), args.key);
+    return this.#readReference(stored, validateScope(args?.scope, "task"), args.key);
   }
 
-  /** Writes the value to the bucket and returns its reference. */
+  /** Writes the value as a new version and returns its reference. */
   override async serializeAssetStateToRef(args: SerializeAssetStateArgs): Promise<string> {
-    return this.#serialize(checkScope(args?.scope, "asset"), args.key, args.value);
+    const scope = validateScope(args?.scope, "asset");
+    return this.#names.url(await this.#writeVersion("serialize", scope, args.key, args.value, undefined));
   }
 
-  /** Reads the value a reference names, after checking it is this backend's reference for that scope and key. */
+  /** Reads the version a reference names, after checking it is one of this backend's versions for that scope and key. */
   override async deserializeAssetStateFromRef(
     stored: string,
     args: DeserializeStateArgs<AssetScope>,
   ): Promise<string> {
-    return this.#readReference(stored, checkScope(args?.scope, "asset"), args.key);
+    return this.#readReference(stored, validateScope(args?.scope, "asset"), args.key);
+  }
+
+  /**
+   * Deletes exactly the versions `refs` name. A reference with a scope and key is deleted only
+   * when it is one of that key's versions; one without, only when it is one of the versions this
+   * backend writes (under its bucket and prefix). Anything else is ignored, never deleted.
+   */
+  override async deleteStateRefs(refs: readonly StateRefToDelete[]): Promise<void> {
+    const names = new Set<string>();
+    for (const item of refs) {
+      // Every scope is checked before anything is sent.
+      const scope = item?.scope === undefined ? undefined : validateScope(item.scope);
+      const name = this.#names.deletableName(item?.ref, scope, item?.key);
+      if (name !== undefined) names.add(name);
+    }
+    await this.#run("delete", this.#names.root, async () => {
+      if (names.size > 0) await this.#deleteObjects([...names], "delete", this.#names.root);
+    });
+  }
+
+  /**
+   * Every version this backend holds (under `options.scope`, when given), a page at a time, with
+   * when the store says it was written. Objects that are not versions this backend writes are
+   * left out.
+   */
+  override async *listStateRefs(options?: ListStateRefsOptions): AsyncIterable<ListedStateRef[]> {
+    const scope = options?.scope === undefined ? undefined : validateScope(options.scope);
+    const prefix =
+      scope === undefined
+        ? this.#names.root
+        : this.#names.scopePrefix(scope, { allMapIndices: options?.allMapIndices });
+    for await (const page of this.#pages("list", prefix)) {
+      const refs = page.flatMap(({ name, writtenAt }) => {
+        const ref = this.#names.listedReference(name);
+        return ref === undefined ? [] : [{ ref, writtenAt }];
+      });
+      if (refs.length > 0) yield refs;
+    }
   }
 
   /** Closes the client. Later calls fail with a {@link StateBackendError}. */
@@ -151,32 +229,30 @@ export abstract class ObjectStorageStateBackend<
     this.closeClient();
   }
 
-  async #serialize(scope: StateScope, key: string, value: string): Promise<string> {
-    await this.#write("serialize", scope, key, value);
-    return referenceFor(this.store, this.options, scope, key);
-  }
-
-  async #write(
+  /** Writes a new version, validating the key and value before anything is sent; returns its name. */
+  async #writeVersion(
     operation: StateBackendOperation,
     scope: StateScope,
     key: string,
     value: string,
-  ): Promise<void> {
-    const name = objectName(this.options, scope, key); // validates the key before anything is written
+    expiresAt: Date | undefined,
+  ): Promise<string> {
+    const name = this.#names.version(scope, key, newStateVersion()); // validates the key
     validateStateValue(value, key);
     await this.#run(operation, name, async () => {
-      const object = await encodeObject(value, this.options.compression, this.streamThreshold);
-      await this.writeObject(name, object);
+      const { compression } = this.options;
+      await this.writeObject(name, await encodeObject(value, compression, this.streamThreshold, expiresAt));
     });
+    return name;
   }
 
   async #readReference(stored: string, scope: StateScope, key: string): Promise<string> {
-    const name = checkReference(stored, this.store, this.options, { scope, key });
+    const name = this.#names.checkReference(stored, scope, key);
     const value = await this.#run("deserialize", name, () => this.#readText("deserialize", name));
     if (value !== undefined) return value;
     throw new StateObjectMissingError(
       `the object this reference names is gone (deleted, cleared, or removed by a bucket lifecycle rule): set key '${key}' again.`,
-      { backend: this.store.backend, operation: "deserialize", location: this.#locationOf(name) },
+      { backend: this.store.backend, operation: "deserialize", location: this.#names.url(name) },
     );
   }
 
@@ -184,19 +260,64 @@ export abstract class ObjectStorageStateBackend<
     return readText({
       store: this.store,
       operation,
-      location: this.#locationOf(name),
+      location: this.#names.url(name),
       open: () => this.openObject(name),
       isReplaced: (error) => this.isReplacedWhileReading(error),
     });
   }
 
-  #locationOf(name: string): string {
-    return objectUrl(this.store.scheme, this.options.bucket, name);
+  /** The name of the newest version under a key's prefix, or `undefined` when it has none. */
+  async #newestVersion(prefix: string): Promise<string | undefined> {
+    let newest: string | undefined;
+    for await (const page of this.#pages("get", prefix)) {
+      for (const object of page) {
+        // Version ids sort in the order they were made.
+        if (this.#isVersionOf(prefix, object) && (newest === undefined || object.name > newest)) {
+          newest = object.name;
+        }
+      }
+    }
+    return newest;
+  }
+
+  #isVersionOf(keyPrefix: string, object: ListedObject): boolean {
+    return this.#names.versionUnder(keyPrefix, object.name) !== undefined;
+  }
+
+  /** Deletes every object under `prefix`, a listed page at a time. */
+  async #deleteUnder(operation: StateBackendOperation, prefix: string): Promise<void> {
+    for await (const page of this.#pages(operation, prefix)) {
+      if (page.length > 0)
+        await this.#deleteObjects(
+          page.map((object) => object.name),
+          operation,
+          prefix,
+        );
+    }
+  }
+
+  #deleteObjects(names: readonly string[], operation: StateBackendOperation, prefix: string): Promise<void> {
+    const location = this.#names.url(prefix);
+    return this.#run(operation, prefix, () => this.deleteObjects(names, { operation, location }));
+  }
+
+  /** The pages of {@link listObjects}, each fetched through {@link #run}. */
+  async *#pages(operation: StateBackendOperation, prefix: string): AsyncGenerator<ListedObject[]> {
+    const pages = this.listObjects(prefix)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await this.#run(operation, prefix, () => pages.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await pages.return?.();
+    }
   }
 
   /** Runs one storage operation, turning every failure into a {@link StateBackendError} that says what to fix. */
   async #run<T>(operation: StateBackendOperation, name: string, work: () => Promise<T>): Promise<T> {
-    const location = this.#locationOf(name);
+    const location = this.#names.url(name);
     if (this.#closed) {
       throw new StateBackendError("the backend is closed: the sdk must load a new one.", {
         backend: this.store.backend,

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
+import { StateBackendError, type StateBackendOperation, sanitizedCause } from "@flowstate/shared-state";
 import { decoderFor, ENCODING_METADATA_KEY, isStoredEncoding, type StoredEncoding } from "./codec.js";
 import type { ObjectStoreIdentity, StoredObject } from "./types.js";
 
@@ -35,7 +35,7 @@ export async function readText(read: TextRead): Promise<string | undefined> {
       if (!isUndecodable(error)) throw error;
       throw new StateBackendError(
         `the object is not ${encoding === "identity" ? "valid UTF-8" : `valid ${encoding} data`}: it was not written by flowstate or was changed since. Set the key again to replace it.`,
-        { ...details(read), cause: error },
+        { ...details(read), cause: sanitizedCause(error) },
       );
     }
   }

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { StateBackendOperation } from "@flowstate/shared-state";
 import type { ObjectCompression } from "./codec.js";
 
 /** Who a concrete object-storage backend is, for references, locations and messages. */
@@ -13,8 +14,36 @@ export interface ObjectStoreIdentity {
   configSection: string;
 }
 
+/**
+ * The bounded waits every object-storage backend has (config keys `connect_timeout_ms`,
+ * `request_timeout_ms`, `max_attempts`). Every storage call is bounded by them: a silent endpoint
+ * fails within `maxAttempts × requestTimeoutMs` plus the backoff between attempts, with an error
+ * that names the endpoint and the option to raise.
+ */
+export interface BoundedWaitOptions {
+  /**
+   * How long opening a connection to the endpoint may take, in milliseconds.
+   * Config key `connect_timeout_ms`.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long one request may wait for its answer, and how long a connection may stay idle while
+   * a value streams in or out, in milliseconds. Config key `request_timeout_ms`.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How many times one request is tried (1: no retry). Retries wait with exponential backoff and
+   * jitter. Every request flowstate sends is safe to repeat: values go to new, uniquely named
+   * versions, and deleting a name twice is harmless. Config key `max_attempts`.
+   * @default 3
+   */
+  maxAttempts?: number;
+}
+
 /** The resolved options every object-storage backend has, whatever else it adds. */
-export interface ObjectStorageOptions {
+export interface ObjectStorageOptions extends Required<BoundedWaitOptions> {
   bucket: string;
   /** Normalised: no leading or trailing `/`; `""` for none. */
   prefix: string;
@@ -29,8 +58,13 @@ export interface ObjectWrite {
    */
   body: Buffer | Readable;
   contentType: string;
-  /** Custom metadata to keep with the object; it records the encoding. */
+  /** Custom metadata to keep with the object; it records the encoding and the expiry. */
   metadata: Record<string, string>;
+  /**
+   * When the value expires, for a store's native expiry (GCS `customTime`); `undefined`: never.
+   * It is in {@link metadata} too, as `flowstate-expires-at`.
+   */
+  expiresAt: Date | undefined;
 }
 
 /** An object found by a read: its custom metadata, and its bytes as a stream not yet consumed. */
@@ -39,4 +73,18 @@ export interface StoredObject {
   metadata: Readonly<Record<string, unknown>> | undefined;
   /** The stored bytes. Destroyed unread when the metadata names an encoding this version cannot read. */
   body: Readable;
+}
+
+/** An object found by a listing. */
+export interface ListedObject {
+  name: string;
+  /** When the store says it was written (S3 `LastModified`, GCS `timeCreated`). */
+  writtenAt: Date;
+}
+
+/** What a failed batch delete names in its error. */
+export interface DeleteFailureContext {
+  operation: StateBackendOperation;
+  /** Where the objects are, e.g. the scope's `<scheme>://<bucket>/<prefix>/task/…/`. */
+  location: string;
 }

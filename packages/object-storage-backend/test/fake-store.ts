@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import { StateBackendError, type StateBackendOperation } from "@flowstate/shared-state";
 import {
+  type DeleteFailureContext,
+  type ListedObject,
   type ObjectStorageOptions,
   ObjectStorageStateBackend,
   type ObjectWrite,
@@ -12,8 +14,11 @@ export class ReplacedError extends Error {
   override readonly name = "ReplacedError";
 }
 
+type Primitive = "write" | "open" | "list" | "delete";
+
 interface Stored {
   bytes: Buffer;
+  writtenAt: Date;
   contentType: string;
   metadata: Record<string, unknown>;
 }
@@ -30,7 +35,13 @@ export class FakeObjectStore extends ObjectStorageStateBackend {
   replacedReads = 0;
   /** Thrown by the next primitive call, once. */
   nextFailure: unknown;
+  /** Thrown by the next call of one primitive, once. */
+  readonly failures: Partial<Record<Primitive, unknown>> = {};
+  /** Called with the name before each open (e.g. to delete the object, as another worker would). */
+  beforeOpen: ((name: string) => void) | undefined;
   closedClients = 0;
+  /** Every name handed to deleteObjects, in order. */
+  readonly deleted: string[] = [];
   /** Bodies handed out by reads, to check that unread ones are released. */
   readonly bodies: Readable[] = [];
 
@@ -45,22 +56,36 @@ export class FakeObjectStore extends ObjectStorageStateBackend {
         packageName: "@flowstate/fake",
         configSection: "fake_state_backend",
       },
-      { bucket: "b", prefix: "p", compression: "none", ...options },
+      {
+        bucket: "b",
+        prefix: "p",
+        compression: "none",
+        connectTimeoutMs: 5_000,
+        requestTimeoutMs: 30_000,
+        maxAttempts: 3,
+        ...options,
+      },
     );
   }
 
   protected override async writeObject(name: string, object: ObjectWrite): Promise<void> {
-    this.#failIfAsked();
+    this.#failIfAsked("write");
     const isBuffer = Buffer.isBuffer(object.body);
     const bytes = isBuffer
       ? (object.body as Buffer)
       : Buffer.concat(await (object.body as Readable).toArray());
     this.writes.push({ name, body: isBuffer ? "buffer" : "stream" });
-    this.objects.set(name, { bytes, contentType: object.contentType, metadata: object.metadata });
+    this.objects.set(name, {
+      bytes,
+      writtenAt: new Date(),
+      contentType: object.contentType,
+      metadata: object.metadata,
+    });
   }
 
   protected override async openObject(name: string): Promise<StoredObject | undefined> {
-    this.#failIfAsked();
+    this.#failIfAsked("open");
+    this.beforeOpen?.(name);
     const stored = this.objects.get(name);
     if (stored === undefined) return undefined;
     const replaced = this.replacedReads > 0;
@@ -76,17 +101,23 @@ export class FakeObjectStore extends ObjectStorageStateBackend {
     return error instanceof ReplacedError;
   }
 
-  protected override async deleteObject(name: string): Promise<void> {
-    this.#failIfAsked();
-    this.objects.delete(name);
+  protected override async *listObjects(prefix: string): AsyncIterable<ListedObject[]> {
+    this.#failIfAsked("list");
+    const names = [...this.objects.keys()].filter((name) => name.startsWith(prefix)).sort();
+    // Two names a page, to exercise paging.
+    for (let start = 0; start < names.length; start += 2) {
+      yield names
+        .slice(start, start + 2)
+        .map((name) => ({ name, writtenAt: this.objects.get(name)?.writtenAt ?? new Date() }));
+    }
   }
 
-  protected override async *listObjectNames(prefix: string): AsyncIterable<string[]> {
-    this.#failIfAsked();
-    yield [...this.objects.keys()].filter((name) => name.startsWith(prefix));
-  }
-
-  protected override async deleteObjects(names: string[]): Promise<void> {
+  protected override async deleteObjects(
+    names: readonly string[],
+    _context: DeleteFailureContext,
+  ): Promise<void> {
+    this.#failIfAsked("delete");
+    this.deleted.push(...names);
     for (const name of names) this.objects.delete(name);
   }
 
@@ -107,9 +138,10 @@ export class FakeObjectStore extends ObjectStorageStateBackend {
     this.closedClients += 1;
   }
 
-  #failIfAsked(): void {
-    const failure = this.nextFailure;
+  #failIfAsked(primitive: Primitive): void {
+    const failure = this.nextFailure ?? this.failures[primitive];
     if (failure === undefined) return;
+    if (this.nextFailure === undefined) delete this.failures[primitive];
     this.nextFailure = undefined;
     throw failure;
   }

@@ -1,6 +1,14 @@
 import { ConfigError } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import { integerIn, networkErrorCode, type OptionTable, resolveOptions, text } from "../src/index.js";
+import {
+  explainConnectionFailure,
+  integerIn,
+  networkErrorCode,
+  type OptionTable,
+  resolveOptions,
+  text,
+  timeoutError,
+} from "../src/index.js";
 
 interface Options {
   bucket: string;
@@ -70,12 +78,52 @@ describe("networkErrorCode", () => {
   });
 
   it("knows a backend's extra codes only when given them", () => {
-    const timeout = Object.assign(new Error("slow"), { name: "TimeoutError" });
-    expect(networkErrorCode(timeout)).toBeUndefined();
-    expect(networkErrorCode(timeout, ["TimeoutError"])).toBe("TimeoutError");
+    const aborted = Object.assign(new Error("gave up"), { code: "ECONNABORTED" });
+    expect(networkErrorCode(aborted)).toBeUndefined();
+    expect(networkErrorCode(aborted, ["ECONNABORTED"])).toBe("ECONNABORTED");
   });
 
   it("is undefined for an answer from the server", () => {
     expect(networkErrorCode(Object.assign(new Error("denied"), { code: 403 }))).toBeUndefined();
+  });
+});
+
+describe("explainConnectionFailure", () => {
+  const context = {
+    endpoint: "http://user:pw@127.0.0.1:9000/?X-Amz-Security-Token=SECRET",
+    configSection: "fake_state_backend",
+    endpointKey: "endpoint",
+    options: { connectTimeoutMs: 200, requestTimeoutMs: 300, maxAttempts: 2 },
+  };
+
+  it("says a request timed out, names the endpoint without secrets and the option to raise", () => {
+    const message = explainConnectionFailure(
+      new Error("x", { cause: timeoutError("no data", 300) }),
+      context,
+    );
+    expect(message).toBe(
+      "endpoint http://***@127.0.0.1:9000?*** timed out: no answer within [fake_state_backend] request_timeout_ms = 300 ms (2 attempts, ETIMEDOUT). Check that the server is up and reachable; if it is only slow, raise [fake_state_backend] request_timeout_ms.",
+    );
+  });
+
+  it("names connect_timeout_ms when the connection was what took too long", () => {
+    const connecting = Object.assign(new Error("connect ETIMEDOUT"), {
+      code: "ETIMEDOUT",
+      syscall: "connect",
+    });
+    expect(explainConnectionFailure(connecting, context)).toMatch(/connect_timeout_ms = 200 ms/);
+  });
+
+  it("says an answer that is not HTTP is not HTTP", () => {
+    const parse = Object.assign(new Error("Parse Error"), { code: "HPE_INVALID_CONSTANT" });
+    expect(explainConnectionFailure(parse, context)).toMatch(
+      /^endpoint http:\/\/\*\*\*@127\.0\.0\.1:9000\?\*\*\* did not answer like an HTTP server \(HPE_INVALID_CONSTANT\)/,
+    );
+  });
+
+  it("is undefined for an answer from the server", () => {
+    expect(
+      explainConnectionFailure(Object.assign(new Error("denied"), { status: 403 }), context),
+    ).toBeUndefined();
   });
 });

@@ -1,24 +1,39 @@
 /**
  * What task code touches: `context.taskState` and `context.assetState`. Every call routes
- * through the worker state backend when one is configured, exactly as Airflow's AIP-103 does:
- * serialize to a reference before the metadata store is written, resolve it after a read, and on
- * delete/clear remove the metadata row first and the backend object second — a failure between
- * the two leaves an orphan object that the next `set` overwrites, never a row that points at
- * nothing.
+ * through the worker state backend when one is configured, as Airflow's AIP-103 does, and keeps
+ * the promises of the README's operator guide:
+ *
+ * - **Atomic set.** The backend writes a new version and returns its reference; the store then
+ *   switches the row to it in one statement and answers with the row it replaced, whose version
+ *   is deleted after the commit. A set that fails at any step leaves the previous value readable
+ *   (a version written for it is deleted again, or swept later).
+ * - **No reference to nothing.** `delete` and `clear` remove rows first and delete exactly the
+ *   versions the removed rows named, never one a concurrent set is about to reference.
+ * - **Refs are never values.** Each row records the class path of the backend that wrote it; a
+ *   reference is never handed back as a value when the configuration changed.
+ * - **One identity per asset.** Asset state reached by name or by uri goes to one scope, the
+ *   asset's name and uri as the store resolves them.
  */
 import {
+  AssetNotFoundError,
+  type AssetRef,
   AssetScope,
   type ConfigReader,
   InvalidStateValueError,
+  type RemovedTaskState,
   type StateBackend,
   StateBackendError,
+  StateBackendMismatchError,
   type StateClient,
+  type StateScope,
   StateValidationError,
-  type TaskScope,
+  type StoredState,
+  TaskScope,
   validateStateKey,
   validateStateValue,
 } from "@flowstate/shared-state";
-import { getWorkerStateBackend } from "./backend-loader.js";
+import { getConfiguredStateBackend } from "./backend-loader.js";
+import { deleteRemovedObjects, type RemovedRow, type ResolvedBackend, warnOrphans } from "./state-objects.js";
 
 /** Pass as `retention` to keep a value until it is deleted, whatever the configured default. */
 export const NEVER_EXPIRE: unique symbol = Symbol.for("flowstate.NEVER_EXPIRE");
@@ -43,6 +58,11 @@ interface AccessorDeps {
    * it serves embedding and tests.
    */
   backend?: StateBackend | undefined;
+  /**
+   * The name rows written through {@link backend} record as their backend.
+   * @default the configured class path when it loads the same backend, else the backend's class name
+   */
+  backendClassPath?: string | undefined;
   /** Clock for expiry. @default () => new Date() */
   now?: (() => Date) | undefined;
 }
@@ -58,6 +78,8 @@ export interface TaskStateAccessorInit extends AccessorDeps {
 /** Task state of the running task instance: `context.taskState`. Survives retries. */
 export class TaskStateAccessor {
   readonly #init: TaskStateAccessorInit;
+  // Whether the store knows this task instance: checked once before the first object is written.
+  #knownTaskInstance = false;
 
   constructor(init: TaskStateAccessorInit) {
     this.#init = init;
@@ -72,10 +94,12 @@ export class TaskStateAccessor {
   async get(key: string): Promise<string | undefined> {
     validateStateKey(key);
     const { client, tiId, scope } = this.#init;
-    const stored = await client.getTaskState(tiId, key);
-    if (stored === undefined) return undefined;
-    const backend = await resolveBackend(this.#init);
-    return backend ? backend.deserializeTaskStateFromRef(stored, { key, scope }) : stored;
+    return readStored({
+      key,
+      readRow: () => client.getTaskState(tiId, key),
+      resolve: () => resolveBackend(this.#init),
+      deserialize: (backend, stored) => backend.deserializeTaskStateFromRef(stored, { key, scope }),
+    });
   }
 
   /** Stores `value` under `key`. With a worker backend the value goes there and the store keeps its reference. */
@@ -84,42 +108,57 @@ export class TaskStateAccessor {
     validateStateValue(value, key);
     const expiresAt = expiryFor(options.retention, this.#init);
     const { client, tiId, scope } = this.#init;
-    const backend = await resolveBackend(this.#init);
-    const stored = backend
-      ? checkedReference(
-          await backend.serializeTaskStateToRef({ value, key, tiId, scope }),
-          "serializeTaskStateToRef",
-        )
-      : value;
-    await client.setTaskState(tiId, key, stored, { expiresAt });
+    const resolved = await resolveBackend(this.#init);
+    if (resolved && !this.#knownTaskInstance) {
+      await client.getTaskState(tiId, key); // an unknown task instance fails here, before any write
+      this.#knownTaskInstance = true;
+    }
+    await writeStored({
+      key,
+      value,
+      scope,
+      resolved,
+      what: `set of task state key '${key}'`,
+      serialize: (backend) => backend.serializeTaskStateToRef({ value, key, tiId, scope, expiresAt }),
+      record: (stored, backend) => client.setTaskState(tiId, key, stored, { expiresAt, backend }),
+      readRow: () => client.getTaskState(tiId, key),
+    });
   }
 
   /** Deletes `key`. No-op when it does not exist. */
   async delete(key: string): Promise<void> {
     validateStateKey(key);
     const { client, tiId, scope } = this.#init;
-    await client.deleteTaskState(tiId, key);
-    const backend = await resolveBackend(this.#init);
-    await backend?.delete(scope, key);
+    const removed = await client.deleteTaskState(tiId, key);
+    if (removed) await this.#deleteObjects([{ ...removed, scope, key }], `delete of task state key '${key}'`);
   }
 
   /** Deletes every key of this task instance; with `allMapIndices`, of every map index of the task. */
   async clear(options: { allMapIndices?: boolean } = {}): Promise<void> {
     const allMapIndices = options.allMapIndices ?? false;
-    const { client, tiId, scope } = this.#init;
-    await client.clearTaskState(tiId, { allMapIndices });
-    const backend = await resolveBackend(this.#init);
-    await backend?.clear(scope, { allMapIndices });
+    const { client, tiId } = this.#init;
+    const removed = await client.clearTaskState(tiId, { allMapIndices });
+    await this.deleteObjectsOf(removed, "clear of task state");
   }
 
   /**
-   * Clears the backend's objects without asking the store: used on success with
-   * `[state_store] clear_on_success`, where the store clears its rows as part of `succeedTask`.
+   * Deletes the objects of task state rows the store removed, e.g. those `succeedTask` cleared
+   * with `[state_store] clear_on_success`. Never throws: objects left behind are reported as a
+   * warning and swept later.
    * @internal
    */
-  async clearBackendOnly(): Promise<void> {
-    const backend = await resolveBackend(this.#init);
-    await backend?.clear(this.#init.scope);
+  async deleteObjectsOf(removed: readonly RemovedTaskState[], what: string): Promise<void> {
+    const scope = this.#init.scope;
+    const rows = removed.map((row) => ({
+      ...row,
+      scope: row.mapIndex === scope.mapIndex ? scope : new TaskScope({ ...scope, mapIndex: row.mapIndex }),
+    }));
+    await this.#deleteObjects(rows, what);
+  }
+
+  async #deleteObjects(rows: readonly RemovedRow[], what: string): Promise<void> {
+    if (!rows.some((row) => row.backend !== null)) return;
+    await deleteRemovedObjects(await resolveBackend(this.#init), rows, what);
   }
 }
 
@@ -137,58 +176,101 @@ export type AssetStateAccessorInit = AccessorDeps &
 export class AssetStateAccessor {
   readonly #init: AssetStateAccessorInit;
   readonly #scope: AssetScope;
+  readonly #asset: AssetRef;
+  #identity: Promise<AssetScope | undefined> | undefined;
 
   constructor(init: AssetStateAccessorInit) {
     this.#init = init;
     this.#scope =
       init.name !== undefined ? new AssetScope({ name: init.name }) : new AssetScope({ uri: init.uri });
+    this.#asset = init.name !== undefined ? { name: init.name } : { uri: init.uri as string };
   }
 
-  /** The asset's state namespace (by name, or by uri). */
+  /**
+   * The asset as this task declared it (by name, or by uri). Backend objects live under the
+   * asset's whole identity (name and uri, as the store resolves them), whichever was declared.
+   */
   get scope(): AssetScope {
     return this.#scope;
   }
 
   async get(key: string): Promise<string | undefined> {
     validateStateKey(key);
-    const stored = await this.#init.client.getAssetState(this.#asset(), key);
-    if (stored === undefined) return undefined;
-    const backend = await resolveBackend(this.#init);
-    return backend ? backend.deserializeAssetStateFromRef(stored, { key, scope: this.#scope }) : stored;
+    const client = this.#init.client;
+    return readStored({
+      key,
+      readRow: () => client.getAssetState(this.#asset, key),
+      resolve: () => resolveBackend(this.#init),
+      deserialize: async (backend, stored) =>
+        backend.deserializeAssetStateFromRef(stored, { key, scope: await this.#canonicalScope() }),
+    });
   }
 
   async set(key: string, value: string): Promise<void> {
     validateStateKey(key);
     validateStateValue(value, key);
-    const scope = this.#scope;
-    const backend = await resolveBackend(this.#init);
-    const stored = backend
-      ? checkedReference(
-          await backend.serializeAssetStateToRef({ value, key, assetRef: scope.assetRef, scope }),
-          "serializeAssetStateToRef",
-        )
-      : value;
-    await this.#init.client.setAssetState(this.#asset(), key, stored);
+    const client = this.#init.client;
+    const resolved = await resolveBackend(this.#init);
+    // With a backend the object is named after the asset's whole identity: resolve it first (an
+    // unknown asset fails here, before any write).
+    const scope = resolved ? await this.#canonicalScope() : this.#scope;
+    await writeStored({
+      key,
+      value,
+      scope,
+      resolved,
+      what: `set of asset state key '${key}'`,
+      serialize: (backend) =>
+        backend.serializeAssetStateToRef({
+          value,
+          key,
+          assetRef: scope.assetRef,
+          scope: scope as AssetScope,
+        }),
+      record: (stored, backend) => client.setAssetState(this.#asset, key, stored, { backend }),
+      readRow: () => client.getAssetState(this.#asset, key),
+    });
   }
 
   /** Deletes `key`. No-op when it does not exist. */
   async delete(key: string): Promise<void> {
     validateStateKey(key);
-    await this.#init.client.deleteAssetState(this.#asset(), key);
-    const backend = await resolveBackend(this.#init);
-    await backend?.delete(this.#scope, key);
+    const removed = await this.#init.client.deleteAssetState(this.#asset, key);
+    if (removed) await this.#deleteObjects([{ ...removed, key }], `delete of asset state key '${key}'`);
   }
 
   /** Deletes every key of this asset. */
   async clear(): Promise<void> {
-    await this.#init.client.clearAssetState(this.#asset());
-    const backend = await resolveBackend(this.#init);
-    await backend?.clear(this.#scope);
+    const removed = await this.#init.client.clearAssetState(this.#asset);
+    await this.#deleteObjects(removed, "clear of asset state");
   }
 
-  #asset() {
-    const { name, uri } = this.#scope;
-    return name !== undefined ? { name } : { uri: uri as string };
+  async #deleteObjects(rows: readonly (StoredState & { key: string })[], what: string): Promise<void> {
+    if (!rows.some((row) => row.backend !== null)) return;
+    const scope = (await this.#canonicalScope().catch(() => undefined)) ?? this.#scope;
+    await deleteRemovedObjects(
+      await resolveBackend(this.#init),
+      rows.map((row) => ({ ...row, scope })),
+      what,
+    );
+  }
+
+  /** The asset's whole identity from the store, once; an unknown asset is not cached (it may be registered later). */
+  async #canonicalScope(): Promise<AssetScope> {
+    this.#identity ??= this.#init.client
+      .getAsset(this.#asset)
+      .then((found) => (found ? new AssetScope({ name: found.name, uri: found.uri }) : undefined));
+    const identity = await this.#identity.catch((error: unknown) => {
+      this.#identity = undefined;
+      throw error;
+    });
+    if (identity) return identity;
+    this.#identity = undefined;
+    const [field, value] =
+      this.#asset.name !== undefined ? ["name", this.#asset.name] : ["uri", this.#asset.uri];
+    throw new AssetNotFoundError(
+      `[flowstate] asset with ${field} '${value}' is not registered in the metadata store: register it (store.registerAsset({ name, uri })) before using its state.`,
+    );
   }
 }
 
@@ -240,8 +322,117 @@ export class AssetStateAccessors {
   }
 }
 
-async function resolveBackend(deps: AccessorDeps): Promise<StateBackend | undefined> {
-  return deps.backend ?? getWorkerStateBackend(deps.conf);
+/** The worker backend of these accessors with the class path its rows record, or `undefined`. */
+export async function resolveBackend(deps: AccessorDeps): Promise<ResolvedBackend | undefined> {
+  if (deps.backend === undefined) return getConfiguredStateBackend(deps.conf);
+  const classPath = deps.backendClassPath ?? deps.backend.constructor?.name ?? "custom backend";
+  return { backend: deps.backend, classPath };
+}
+
+/** Reads attempted when the version a row names was replaced between reading the row and the object. */
+const READ_ATTEMPTS = 3;
+
+interface StoredRead {
+  key: string;
+  readRow: () => Promise<StoredState | undefined>;
+  resolve: () => Promise<ResolvedBackend | undefined>;
+  deserialize: (backend: StateBackend, stored: string) => Promise<string>;
+}
+
+/** The value behind a row: the row's value, or what its reference names in the backend. */
+async function readStored({ key, readRow, resolve, deserialize }: StoredRead): Promise<string | undefined> {
+  let row = await readRow();
+  for (let attempt = 1; ; attempt += 1) {
+    if (row === undefined) return undefined;
+    if (row.backend === null) return row.value;
+    const resolved = await resolve();
+    if (resolved === undefined) throw backendMismatch(key, row.backend, undefined);
+    try {
+      return await deserialize(resolved.backend, row.value);
+    } catch (error) {
+      // Another class, or the same class with other options (bucket, prefix, namespace).
+      if (hasCode(error, "FLOWSTATE_BAD_REFERENCE")) {
+        throw backendMismatch(key, row.backend, resolved.classPath, error);
+      }
+      if (!hasCode(error, "FLOWSTATE_OBJECT_MISSING") || attempt >= READ_ATTEMPTS) throw error;
+      // A concurrent set replaced the row (and deleted the version it named) since it was read.
+      const again = await readRow();
+      if (again?.value === row.value && again.backend === row.backend) throw error;
+      row = again;
+    }
+  }
+}
+
+interface StoredWrite {
+  key: string;
+  value: string;
+  scope: StateScope;
+  resolved: ResolvedBackend | undefined;
+  /** For warnings, e.g. `set of task state key 'k'`. */
+  what: string;
+  serialize: (backend: StateBackend) => Promise<string>;
+  /** Records the value or reference; returns the row it replaced. */
+  record: (stored: string, backend: string | null) => Promise<StoredState | undefined>;
+  readRow: () => Promise<StoredState | undefined>;
+}
+
+/** Writes the new version, switches the row to it, then deletes the version the row named before. */
+async function writeStored(write: StoredWrite): Promise<void> {
+  const { key, value, scope, resolved, what } = write;
+  if (resolved === undefined) {
+    const replaced = await write.record(value, null);
+    if (replaced?.backend) await deleteRemovedObjects(undefined, [{ ...replaced, scope, key }], what);
+    return;
+  }
+  const hook = scope.kind === "task" ? "serializeTaskStateToRef" : "serializeAssetStateToRef";
+  const ref = checkedReference(await write.serialize(resolved.backend), hook);
+  let replaced: StoredState | undefined;
+  try {
+    replaced = await write.record(ref, resolved.classPath);
+  } catch (error) {
+    await discardUnrecorded(write, resolved, ref, error);
+    throw error;
+  }
+  if (replaced) await deleteRemovedObjects(resolved, [{ ...replaced, scope, key }], what);
+}
+
+// Failures that say the store refused the write outright: it certainly recorded nothing.
+const REFUSALS = ["FLOWSTATE_TI_NOT_FOUND", "FLOWSTATE_ASSET_NOT_FOUND"];
+
+/**
+ * After the store failed to record `ref`, deletes the version written for it — unless the store
+ * may have recorded it after all (the row then names it) or cannot tell (the sweep decides later).
+ */
+async function discardUnrecorded(write: StoredWrite, resolved: ResolvedBackend, ref: string, error: unknown) {
+  const { scope, key, what } = write;
+  const refused = error instanceof StateValidationError || REFUSALS.some((code) => hasCode(error, code));
+  const row = refused ? undefined : await write.readRow().catch(() => "unknown" as const);
+  if (row === "unknown") {
+    warnOrphans(1, what, "the store failed and could not say whether it recorded the new version");
+    return;
+  }
+  if (row?.value === ref) return; // recorded after all: the row names it
+  await deleteRemovedObjects(resolved, [{ value: ref, backend: resolved.classPath, scope, key }], what);
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
+}
+
+function backendMismatch(
+  key: string,
+  writtenBy: string,
+  configured: string | undefined,
+  cause?: unknown,
+): StateBackendMismatchError {
+  const problem =
+    configured === undefined
+      ? `key '${key}' holds a reference written by worker backend '${writtenBy}', but no [workers] state_backend is configured on this worker, so the value cannot be read.`
+      : `key '${key}' was written by worker backend '${writtenBy}', and the backend configured here ('${configured}', with its state_backend_kwargs) does not accept its reference.`;
+  return new StateBackendMismatchError(
+    `${problem} Set [workers] state_backend = ${writtenBy} (with the state_backend_kwargs it was written with) on this worker, or delete the key and set it again.`,
+    { backend: writtenBy, operation: "deserialize", cause, writtenBy, configured },
+  );
 }
 
 /** A plugin's serialize hook must hand back a string, or the store would record garbage. */
@@ -257,16 +448,26 @@ function checkedReference(ref: unknown, hook: string): string {
 }
 
 const MS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1 } as const;
+/** The latest time a JS Date holds. */
+const MAX_DATE_MS = 8.64e15;
 
-/** When a value set now expires: `null` for never. */
+/** When a value set now expires: `null` for never. Checked before anything is written. */
 function expiryFor(retention: Retention | undefined, deps: AccessorDeps): Date | null {
   if (retention === NEVER_EXPIRE) return null;
   const now = (deps.now ?? (() => new Date()))().getTime();
   if (retention === undefined) {
     const days = deps.conf.getInt("state_store", "default_retention_days");
-    return days <= 0 ? null : new Date(now + days * MS.days);
+    if (days <= 0) return null;
+    return expiryAt(now + days * MS.days, `[state_store] default_retention_days = ${days}`);
   }
-  return new Date(now + retentionMs(retention));
+  return expiryAt(now + retentionMs(retention), `retention ${describe(retention)}`);
+}
+
+function expiryAt(ms: number, what: string): Date {
+  if (Number.isFinite(ms) && ms <= MAX_DATE_MS) return new Date(ms);
+  throw new InvalidStateValueError(
+    `Invalid ${what}: it ends after the latest date JavaScript can hold (year 275760). Use a shorter retention, or NEVER_EXPIRE to keep the value until deleted.`,
+  );
 }
 
 function retentionMs(retention: unknown): number {

@@ -31,18 +31,35 @@ const cache = new Map<string, CachedLoad>();
  * @throws StateBackendLoadError naming the class path, with the specific error as `cause`.
  */
 export async function getWorkerStateBackend(conf: ConfigReader): Promise<StateBackend | undefined> {
+  return (await getConfiguredStateBackend(conf))?.backend;
+}
+
+/** A loaded worker backend and the class path it was loaded from. */
+export interface ConfiguredStateBackend {
+  backend: StateBackend;
+  /** `[workers] state_backend`, recorded with every row the backend's reference is stored in. */
+  classPath: string;
+}
+
+/**
+ * Like {@link getWorkerStateBackend}, with the class path it came from: the accessors record it
+ * with each reference, so a row is never read back as a value once the configuration changes.
+ */
+export async function getConfiguredStateBackend(
+  conf: ConfigReader,
+): Promise<ConfiguredStateBackend | undefined> {
   const classPath = conf.get("workers", "state_backend", { fallback: "" }).trim();
   if (!classPath) return undefined;
   const kwargsText = readKwargsText(conf, classPath);
   const key = JSON.stringify([conf.baseDir, classPath, kwargsText]);
   const cached = cache.get(key);
-  if (cached) return cached.backend;
+  if (cached) return { backend: await cached.backend, classPath };
   const backend: Promise<StateBackend> = loadBackend(conf, classPath, kwargsText).catch((error: unknown) => {
     if (cache.get(key)?.backend === backend) cache.delete(key);
     throw new StateBackendLoadError(classPath, { cause: error });
   });
   cache.set(key, { classPath, backend });
-  return backend;
+  return { backend: await backend, classPath };
 }
 
 /**
@@ -107,25 +124,35 @@ function readKwargsText(conf: ConfigReader, classPath: string): string {
 /** `[workers] state_backend_kwargs` as an object: `{}` when empty. */
 function parseKwargs(conf: ConfigReader, text: string): Record<string, unknown> {
   if (!text) return {};
-  const where = { section: "workers", key: "state_backend_kwargs", value: text };
+  // The text is never echoed (not in the message, `.value` or the cause): it may hold credentials.
+  const where = { section: "workers", key: "state_backend_kwargs" };
   const source = conf instanceof Config ? conf.describeSource("workers", "state_backend_kwargs") : undefined;
   const from = source ? ` (from ${source})` : "";
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const at = jsonErrorPosition(text, error);
     throw new ConfigError(
-      `[workers] state_backend_kwargs${from} is not valid JSON: ${JSON.stringify(text)} (${why}). Set it to a JSON object such as {"bucket": "my-bucket"}, or leave it empty.`,
+      `[workers] state_backend_kwargs${from} is not valid JSON${at} (its text is not shown: it may hold credentials). Set it to a JSON object such as {"bucket": "my-bucket"}, or leave it empty.`,
       { ...where, source },
-      { cause: error },
+      { cause: new SyntaxError(`invalid JSON${at}`) },
     );
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    const got = parsed === null ? "null" : Array.isArray(parsed) ? "an array" : `a ${typeof parsed}`;
     throw new ConfigError(
-      `[workers] state_backend_kwargs${from} must be a JSON object, got ${JSON.stringify(text)}. Set it to an object such as {"bucket": "my-bucket"}, or leave it empty.`,
+      `[workers] state_backend_kwargs${from} must be a JSON object, got ${got}. Set it to an object such as {"bucket": "my-bucket"}, or leave it empty.`,
       { ...where, source },
     );
   }
   return parsed as Record<string, unknown>;
+}
+
+/** ` at line L, column C` of a JSON syntax error, from the position V8 reports; `""` when it reports none. */
+function jsonErrorPosition(text: string, error: unknown): string {
+  const position = /at position (\d+)/.exec(error instanceof Error ? error.message : "")?.[1];
+  if (position === undefined) return "";
+  const before = text.slice(0, Number(position)).split("\n");
+  return ` at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }

@@ -69,6 +69,12 @@ function splitImportPath(path: unknown): ImportPath {
   if (typeof path !== "string")
     throw invalid(`expected a string, got ${path === null ? "null" : typeof path}`);
   if (/\s/.test(path)) throw invalid("it contains whitespace");
+  // `data:` would run code written in the config itself, `http:` code from the network, `node:`
+  // names no backend: a class path names an installed package or a file, nothing else.
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(path)?.[1];
+  if (scheme !== undefined && !/^[a-z]$/i.test(scheme)) {
+    throw invalid(`'${scheme}:' URLs are not accepted; name an installed package or a file path`);
+  }
   const dot = path.lastIndexOf(".");
   if (dot < 0) throw invalid("it has no '.' between the module and the export name");
   const specifier = path.slice(0, dot);

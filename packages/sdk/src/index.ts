@@ -15,7 +15,12 @@ export {
   TaskStateAccessor,
   type TaskStateAccessorInit,
 } from "./accessors.js";
-export { getWorkerStateBackend, resetWorkerStateBackendCache } from "./backend-loader.js";
+export {
+  type ConfiguredStateBackend,
+  getConfiguredStateBackend,
+  getWorkerStateBackend,
+  resetWorkerStateBackendCache,
+} from "./backend-loader.js";
 export {
   CONFIG_DEFAULTS,
   Config,
@@ -28,6 +33,17 @@ export {
 } from "./config.js";
 export { type ImportStringOptions, importString } from "./import-string.js";
 export {
+  DEFAULT_SWEEP_GRACE_MS,
+  type ExpiringStateStore,
+  type PurgeExpiredStateOptions,
+  type PurgeExpiredStateResult,
+  purgeExpiredState,
+  type StateRowSource,
+  type SweepOrphanedStateOptions,
+  type SweepOrphanedStateResult,
+  sweepOrphanedState,
+} from "./maintenance.js";
+export {
   type RunTaskOptions,
   runTask,
   type Task,
@@ -35,3 +51,4 @@ export {
   type TaskInstanceInfo,
   type TaskRunResult,
 } from "./run-task.js";
+export { ORPHANED_OBJECTS_WARNING } from "./state-objects.js";

@@ -1,9 +1,10 @@
 /**
  * Runs one try of a task: builds its context (task state scoped to dag/run/task/map index,
  * asset state when it has inlets), runs it, and reports the outcome to the metadata store.
- * On success with `[state_store] clear_on_success`, the backend's objects are cleared directly
- * (no client round trip) before success is reported; the store clears its rows as part of
- * `succeedTask`, as Airflow's server does.
+ * On success, the store applies `[state_store] clear_on_success` itself (the one source of truth
+ * for the setting): it removes the task's state rows in the same transaction that marks the try
+ * succeeded and answers with them, and the worker then deletes the objects they named — rows
+ * first, objects second, as for every delete.
  */
 import { type ConfigReader, type StateBackend, type StateClient, TaskScope } from "@flowstate/shared-state";
 import { type AssetInlet, AssetStateAccessors, TaskStateAccessor } from "./accessors.js";
@@ -46,6 +47,8 @@ export interface RunTaskOptions {
   conf: ConfigReader;
   /** A backend to use instead of the configured one (embedding, tests). */
   backend?: StateBackend | undefined;
+  /** The name rows written through `backend` record. @default its class name */
+  backendClassPath?: string | undefined;
 }
 
 /** How a try ended. A failed try's state is kept for the next try. */
@@ -60,19 +63,17 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   let returnValue: unknown;
   try {
     returnValue = await options.task.execute(context);
-    if (options.conf.getBoolean("state_store", "clear_on_success")) {
-      await context.taskState.clearBackendOnly();
-    }
   } catch (error) {
     await options.client.failTask(options.ti.id);
     return { state: "failed", error };
   }
-  await options.client.succeedTask(options.ti.id);
+  const { clearedState } = await options.client.succeedTask(options.ti.id);
+  await context.taskState.deleteObjectsOf(clearedState, "clear_on_success");
   return { state: "success", returnValue };
 }
 
-function buildContext({ task, ti, client, conf, backend }: RunTaskOptions): TaskContext {
-  const deps = { client, conf, backend };
+function buildContext({ task, ti, client, conf, backend, backendClassPath }: RunTaskOptions): TaskContext {
+  const deps = { client, conf, backend, backendClassPath };
   const scope = new TaskScope({
     dagId: ti.dagId,
     runId: ti.runId,

@@ -4,11 +4,19 @@ import {
   InvalidStateValueError,
   StateBackendError,
   StateValidationError,
+  stateKeyPrefix,
   TaskScope,
+  versionOfStatePath,
 } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import { AssetStateAccessor, AssetStateAccessors, NEVER_EXPIRE, TaskStateAccessor } from "../src/index.js";
-import { config, useHarness } from "./helpers.js";
+import {
+  AssetStateAccessor,
+  AssetStateAccessors,
+  NEVER_EXPIRE,
+  sweepOrphanedState,
+  TaskStateAccessor,
+} from "../src/index.js";
+import { config, rowRefs, storedRefs, useHarness, useOrphanWarnings } from "./helpers.js";
 
 const DAY = 86_400_000;
 // Frozen at load time: the store compares expiry against its own (real) clock.
@@ -18,6 +26,7 @@ const ORDERS = { name: "my_asset", uri: "s3://bucket/data" };
 
 describe("TaskStateAccessor", () => {
   const h = useHarness();
+  const warnings = useOrphanWarnings();
 
   async function accessor(options: { ini?: string; withBackend?: boolean } = {}) {
     const ti = await h.store.createTaskInstance({ dagId: "dag", runId: "run", taskId: "task" });
@@ -49,18 +58,18 @@ describe("TaskStateAccessor", () => {
   });
 
   describe("with a worker backend", () => {
-    it("set() stores the value in the backend and records only its reference", async () => {
+    it("set() stores the value in the backend as a new version and records only its reference", async () => {
       const { taskState } = await accessor();
       await taskState.set("job_id", "app_001");
-      const ref = await h.backend.serializeTaskStateToRef({
-        value: "app_001",
-        key: "job_id",
-        tiId: "x",
-        scope: SCOPE,
-      });
-      expect(ref).toMatch(/^memory:\/\//);
-      expect(await rows()).toMatchObject([{ key: "job_id", value: ref }]);
-      expect((await rows())[0]?.expiresAt).toEqual(new Date(FROZEN.getTime() + 30 * DAY));
+      const [row] = await rows();
+      const keyPrefix = `memory://${h.backend.namespace}/${stateKeyPrefix(SCOPE, "job_id")}`;
+      expect(row).toMatchObject({ key: "job_id", backend: "MemoryStateBackend" });
+      expect(row?.value.startsWith(keyPrefix)).toBe(true);
+      expect(
+        versionOfStatePath(row?.value.slice(`memory://${h.backend.namespace}/`.length) ?? ""),
+      ).toBeDefined();
+      expect(row?.expiresAt).toEqual(new Date(FROZEN.getTime() + 30 * DAY));
+      expect(await storedRefs(h.backend)).toEqual([row?.value]);
       expect(await h.backend.get(SCOPE, "job_id")).toBe("app_001");
     });
 
@@ -84,7 +93,9 @@ describe("TaskStateAccessor", () => {
       await taskState.delete("job_id");
       expect(await rows()).toEqual([]);
       expect(await h.backend.get(SCOPE, "job_id")).toBeUndefined();
-      expect(h.calls).toEqual(["setTaskState", "deleteTaskState"]);
+      expect(await storedRefs(h.backend)).toEqual([]);
+      // The first set checks the task instance exists before writing any object.
+      expect(h.calls).toEqual(["getTaskState", "setTaskState", "deleteTaskState"]);
     });
 
     it("clear() removes every row and backend object of the task instance", async () => {
@@ -95,6 +106,7 @@ describe("TaskStateAccessor", () => {
       expect(await rows()).toEqual([]);
       expect(await h.backend.get(SCOPE, "job_id")).toBeUndefined();
       expect(await h.backend.get(SCOPE, "checkpoint")).toBeUndefined();
+      expect(await storedRefs(h.backend)).toEqual([]);
     });
 
     it("clear({ allMapIndices }) reaches every map index in the store and the backend", async () => {
@@ -113,21 +125,30 @@ describe("TaskStateAccessor", () => {
       await zero.clear({ allMapIndices: true });
       expect(await rows()).toEqual([]);
       expect(await h.backend.get(one.scope, "k")).toBeUndefined();
+      expect(await storedRefs(h.backend)).toEqual([]);
     });
 
-    it("delete(): the row goes first, so a backend failure leaves an orphan object, never a dangling row", async () => {
+    it("delete(): the row goes first, so a backend failure leaves an orphan object (warned, swept later), never a dangling row", async () => {
       const { taskState } = await accessor();
       await taskState.set("job_id", "app_001");
-      const failingDelete = h.backend.delete;
-      h.backend.delete = async () => {
+      const [orphan] = await rowRefs(h.store);
+      const deleteStateRefs = h.backend.deleteStateRefs;
+      h.backend.deleteStateRefs = async () => {
         throw new StateBackendError("injected outage", { backend: "memory", operation: "delete" });
       };
-      await expect(taskState.delete("job_id")).rejects.toThrow("injected outage");
-      h.backend.delete = failingDelete;
+      await taskState.delete("job_id"); // the row is gone: the delete did its job
+      h.backend.deleteStateRefs = deleteStateRefs;
+      expect(warnings).toEqual([
+        expect.stringMatching(/1 object\(s\).*delete of task state key 'job_id'.*injected outage/),
+      ]);
       expect(await rows()).toEqual([]);
       expect(await taskState.get("job_id")).toBeUndefined();
-      await taskState.set("job_id", "app_002"); // the orphan is simply overwritten
+      expect(await storedRefs(h.backend)).toEqual([orphan]);
+      await taskState.set("job_id", "app_002");
       expect(await taskState.get("job_id")).toBe("app_002");
+      const swept = await sweepOrphanedState({ store: h.store, backend: h.backend, olderThanMs: 0 });
+      expect(swept.orphans).toEqual([orphan]);
+      expect(await storedRefs(h.backend)).toEqual(await rowRefs(h.store));
     });
 
     it("delete(): when the store fails, the backend object is left alone", async () => {
@@ -188,7 +209,7 @@ describe("TaskStateAccessor", () => {
         InvalidStateValueError,
       );
       expect(await rows()).toEqual([]);
-      expect(await h.backend.get(SCOPE, "k")).toBeUndefined();
+      expect(await storedRefs(h.backend)).toEqual([]);
     });
   });
 
@@ -240,11 +261,13 @@ describe("AssetStateAccessor", () => {
     await h.store.registerAsset(ORDERS);
     await byName().set("watermark", "2026-05-01");
     const [row] = await assetRows();
-    expect(row?.value).toMatch(/^memory:\/\/.*asset\/name\/my_asset\/watermark$/);
+    expect(row?.value).toMatch(/^memory:\/\/.*\/asset\/name\/my_asset\/watermark\/[0-9a-z]{9}-[0-9a-f]{16}$/);
+    expect(row?.backend).toBe("MemoryStateBackend");
+    expect(await storedRefs(h.backend)).toEqual([row?.value]);
     expect(await h.backend.get(new AssetScope({ name: ORDERS.name }), "watermark")).toBe("2026-05-01");
   });
 
-  it("get() resolves the reference; by uri is a separate backend namespace over the same asset row", async () => {
+  it("get() resolves the reference; by uri reads the same value (one identity per asset)", async () => {
     await h.store.registerAsset(ORDERS);
     await byName().set("watermark", "2026-05-01");
     expect(await byName().get("watermark")).toBe("2026-05-01");
@@ -254,7 +277,7 @@ describe("AssetStateAccessor", () => {
       conf: config(),
       backend: h.backend,
     });
-    await expect(byUri.get("watermark")).rejects.toMatchObject({ code: "FLOWSTATE_BAD_REFERENCE" });
+    expect(await byUri.get("watermark")).toBe("2026-05-01");
   });
 
   it("delete() and clear() remove rows and backend objects", async () => {
@@ -267,7 +290,15 @@ describe("AssetStateAccessor", () => {
     await accessor.clear();
     expect(await assetRows()).toEqual([]);
     expect(await h.backend.get(accessor.scope, "file_count")).toBeUndefined();
-    expect(h.calls).toEqual(["setAssetState", "setAssetState", "deleteAssetState", "clearAssetState"]);
+    expect(await storedRefs(h.backend)).toEqual([]);
+    // The asset's identity is resolved once, before the first object is written.
+    expect(h.calls).toEqual([
+      "getAsset",
+      "setAssetState",
+      "setAssetState",
+      "deleteAssetState",
+      "clearAssetState",
+    ]);
   });
 
   it("AssetStateAccessors finds an inlet by object, name or uri, and refuses other assets", async () => {

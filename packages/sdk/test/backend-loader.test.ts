@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import {
   BaseStateBackend,
   ConfigError,
@@ -231,8 +232,46 @@ describe("getWorkerStateBackend: every failure is a StateBackendLoadError with t
     expect(cause.message).toContain("[workers] state_backend_kwargs");
     expect(cause.message).toContain(problem);
     expect(cause).toMatchObject({ section: "workers", key: "state_backend_kwargs" });
-    expect(cause.message).toContain(JSON.stringify(cause.value));
+    // The text may hold credentials: it is never kept as the value.
+    expect(cause.value).toBeUndefined();
     expect(record().constructions.untagged ?? 0).toBe(constructedBefore);
+  });
+
+  it("malformed state_backend_kwargs holding a secret: never echoed, but says where the JSON breaks", async () => {
+    const kwargs = '{"bucket":"b","secret_access_key":"TOPSECRET",}';
+    const failure = await loadFailure(
+      config("./backends.mjs.RecordingBackend", kwargs),
+      "./backends.mjs.RecordingBackend",
+    );
+    const cause = failure.cause as ConfigError;
+    expect(cause).toBeInstanceOf(ConfigError);
+    const column = kwargs.indexOf(",}") + 2; // the '}' where a property name was expected
+    expect(cause.message).toContain(`not valid JSON at line 1, column ${column}`);
+    expect(failure.message).toContain(`at line 1, column ${column}`);
+    for (const shown of [
+      failure.message,
+      cause.message,
+      String(cause.value),
+      String((cause.cause as Error | undefined)?.message),
+      inspect(failure, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+    ]) {
+      expect(shown).not.toContain("TOPSECRET");
+      expect(shown).not.toContain("secret_access_key");
+    }
+  });
+
+  it("malformed multi-line state_backend_kwargs from the environment: the line and column count lines", async () => {
+    const conf = Config.fromString("[workers]\nstate_backend = ./backends.mjs.RecordingBackend\n", {
+      baseDir: FIXTURES,
+      env: {
+        AIRFLOW__WORKERS__STATE_BACKEND_KWARGS: '{\n  "bucket": "b",\n  "password": "TOPSECRET"\n  "x": 1\n}',
+      },
+    });
+    const failure = await loadFailure(conf, "./backends.mjs.RecordingBackend");
+    expect((failure.cause as Error).message).toContain("at line 4, column 3");
+    expect(inspect(failure, { depth: Number.POSITIVE_INFINITY, showHidden: true })).not.toContain(
+      "TOPSECRET",
+    );
   });
 
   it("state_backend_kwargs that cannot be read (its $VARIABLE refers to itself)", async () => {

@@ -426,6 +426,20 @@ describe("Config: malformed INI text", () => {
     expect(read).toThrow(problem);
   });
 
+  it("reads text that starts with a UTF-8 byte order mark (as Windows editors save it)", () => {
+    const conf = Config.fromString("\uFEFF[workers]\nstate_backend = my-plugin.Backend\n", { env: {} });
+    expect(conf.get("workers", "state_backend")).toBe("my-plugin.Backend");
+    expect(conf.getSection("workers")).toEqual(
+      expect.objectContaining({ state_backend: "my-plugin.Backend" }),
+    );
+  });
+
+  it("reads a config file that starts with a UTF-8 byte order mark", async () => {
+    const file = await write("airflow.cfg", "\uFEFF[state_store]\nclear_on_success = True\n");
+    const conf = await loadConfig({ file, env: {} });
+    expect(conf.getBoolean("state_store", "clear_on_success")).toBe(true);
+  });
+
   it("names the text when there is no file", () => {
     expect(() => Config.fromString("[oops")).toThrow("Malformed config file config text at line 1");
   });

@@ -157,6 +157,32 @@ describe("importString: errors", () => {
   });
 
   it.each([
+    ["a data: URL", "data:text/javascript,export class X {}.X"],
+    [
+      "a data: URL without whitespace that would run code",
+      "data:text/javascript,globalThis.__flowstateImportRan=1;export{};.X",
+    ],
+    [
+      "an encoded data: URL",
+      "data:text/javascript;base64,Z2xvYmFsVGhpcy5fX2Zsb3dzdGF0ZUltcG9ydFJhbj0xOw==.X",
+    ],
+    ["an http: URL", "http://example.com/backend.mjs.Backend"],
+    ["an https: URL", "https://example.com/backend.mjs.Backend"],
+    ["a node: URL", "node:fs.readFileSync"],
+    ["a file: URL", `${pathToFileURL(join(FIXTURES, "values.mjs")).href}.answer`],
+  ])("refuses %s as invalid-path and runs nothing", async (_case, path) => {
+    const failure = await importFailure(importString(path, { from: FIXTURES }), "invalid-path", path);
+    expect(failure.message).toContain("<module>.<ExportName>");
+    expect((globalThis as { __flowstateImportRan?: unknown }).__flowstateImportRan).toBeUndefined();
+  });
+
+  it("names the refused URL scheme", async () => {
+    const path = "data:text/javascript,globalThis.__flowstateImportRan=1;export{};.X";
+    const failure = await importFailure(importString(path, { from: FIXTURES }), "invalid-path", path);
+    expect(failure.message).toContain("'data:' URLs are not accepted");
+  });
+
+  it.each([
     [42, "number"],
     [undefined, "undefined"],
     [null, "null"],

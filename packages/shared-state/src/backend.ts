@@ -16,6 +16,12 @@ export interface SerializeTaskStateArgs {
   /** The task instance id of this try (informational: references must derive from `scope`, shared by every try). */
   tiId: string;
   scope: TaskScope;
+  /**
+   * When the metadata row expires (`null`: never). A backend may also set its storage's native
+   * expiry from it (GCS `customTime`, S3 object metadata); the worker-side purge deletes the
+   * object either way.
+   */
+  expiresAt?: Date | null | undefined;
 }
 
 /** Arguments of {@link BaseStateBackend.serializeAssetStateToRef}. */
@@ -25,6 +31,33 @@ export interface SerializeAssetStateArgs {
   /** The asset's name, or its uri when the inlet was declared by uri. */
   assetRef: string;
   scope: AssetScope;
+}
+
+/**
+ * A reference to delete with {@link BaseStateBackend.deleteStateRefs}. With `scope` and `key`
+ * (a row the metadata store removed), the backend deletes it only when it is one of the versions
+ * it writes for that scope and key; without them (the orphan sweep), only when it is one of its
+ * versioned references at all.
+ */
+export interface StateRefToDelete {
+  ref: string;
+  scope?: StateScope | undefined;
+  key?: string | undefined;
+}
+
+/** One object a backend holds, as {@link BaseStateBackend.listStateRefs} reports it. */
+export interface ListedStateRef {
+  /** The reference a serialize hook returned for it. */
+  ref: string;
+  /** When the storage says it was written (the orphan sweep's grace period counts from it). */
+  writtenAt: Date;
+}
+
+/** Options of {@link BaseStateBackend.listStateRefs}. */
+export interface ListStateRefsOptions {
+  /** Only the references of this scope (with `allMapIndices`, of every map index of the task). */
+  scope?: StateScope | undefined;
+  allMapIndices?: boolean | undefined;
 }
 
 /** What a `deserialize…FromRef` hook knows besides the stored string. */
@@ -50,6 +83,8 @@ export interface StateBackend {
   deserializeTaskStateFromRef(stored: string, args: DeserializeStateArgs<TaskScope>): Promise<string>;
   serializeAssetStateToRef(args: SerializeAssetStateArgs): Promise<string>;
   deserializeAssetStateFromRef(stored: string, args: DeserializeStateArgs<AssetScope>): Promise<string>;
+  deleteStateRefs(refs: readonly StateRefToDelete[]): Promise<void>;
+  listStateRefs(options?: ListStateRefsOptions): AsyncIterable<ListedStateRef[]>;
   close(): Promise<void>;
 }
 
@@ -58,13 +93,22 @@ export type StateBackendClass = new (options?: never, context?: StateBackendCont
 
 /**
  * Base class of every state backend. Extend it, implement the four storage methods, and override
- * the four `…Ref` hooks to keep values in your storage and hand the metadata store a reference.
+ * the `…Ref` hooks to keep values in your storage and hand the metadata store a reference.
  *
- * **Contract for references.** `serialize…ToRef` must return a reference that is deterministic:
- * the same scope and key always give the same string (no timestamps, no random ids), because
- * `delete(scope, key)` and `clear(scope)` only get the scope and must find what was written.
- * Build paths with `statePath`/`scopePrefix` from this package. `deserialize…FromRef` should
- * refuse (with `StateReferenceError`) a reference it did not write for that scope and key.
+ * **Contract for references** (what the conformance suite checks):
+ * - `serialize…ToRef` writes a **new version** on every call, at
+ *   `versionedStatePath(scope, key, newStateVersion())`, never over an existing object, and
+ *   returns a reference naming that version. The prefix stays derived from scope and key, so
+ *   `clear(scope)` and the orphan sweep find everything a scope wrote.
+ * - `deserialize…FromRef` reads exactly the version named, after refusing (with
+ *   `StateReferenceError`, see `assertOwnReference`) anything that is not one of its versions for
+ *   that scope and key; a version that is gone is `StateObjectMissingError`.
+ * - `deleteStateRefs` deletes exactly the versions named, and ignores references it did not write.
+ * - `listStateRefs` lists every version it holds, with when it was written.
+ * - Every method checks its scope with `validateScope` before any I/O.
+ *
+ * The defaults of the `…Ref` hooks keep values in the metadata store: serialize returns the
+ * value, deserialize returns what was stored, and there is nothing to delete or list.
  *
  * The loader constructs a backend as `new YourBackend(options, { config })`, where `options` is
  * the JSON object of `[workers] state_backend_kwargs` (`{}` when unset).
@@ -109,6 +153,21 @@ export abstract class BaseStateBackend implements StateBackend {
     return stored;
   }
 
+  /**
+   * Deletes the objects `refs` name: called after the metadata store removed or replaced the rows
+   * that named them (delete, clear, a set's replaced version, clear_on_success, the expiry purge)
+   * and by the orphan sweep. References this backend did not write are ignored, never deleted;
+   * objects already gone are fine. Default: nothing (values live in the metadata store).
+   */
+  async deleteStateRefs(_refs: readonly StateRefToDelete[]): Promise<void> {}
+
+  /**
+   * Every reference this backend holds (under `options.scope`, when given), a page at a time, with
+   * when each was written: the orphan sweep deletes those no row names once they are older than
+   * its grace period. Default: none (values live in the metadata store).
+   */
+  async *listStateRefs(_options?: ListStateRefsOptions): AsyncIterable<ListedStateRef[]> {}
+
   /** Releases connections and timers. The sdk calls it when it drops a cached backend. Default: nothing. */
   async close(): Promise<void> {}
 }
@@ -122,6 +181,8 @@ const REQUIRED_METHODS = [
   "deserializeTaskStateFromRef",
   "serializeAssetStateToRef",
   "deserializeAssetStateFromRef",
+  "deleteStateRefs",
+  "listStateRefs",
 ] as const;
 
 /**

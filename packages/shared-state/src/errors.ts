@@ -3,13 +3,19 @@
  * error as `cause`, and has a stable `code` for programs that branch on it.
  */
 
-/** Base class of every flowstate error. */
+import { isCredentialName, redactSecrets } from "./redact.js";
+
+/**
+ * Base class of every flowstate error. Its message passes through `redactSecrets`: URL
+ * userinfo and query strings, credential-like `name=value` pairs and access key ids never reach
+ * a log, whoever built the message.
+ */
 export class FlowstateError extends Error {
   /** Stable machine-readable identifier, e.g. `"FLOWSTATE_CONFIG"`. */
   readonly code: string = "FLOWSTATE_ERROR";
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(redactSecrets(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
   }
 }
@@ -36,7 +42,10 @@ export class ConfigError extends FlowstateError {
     this.source = where?.source;
     this.section = where?.section;
     this.key = where?.key;
-    this.value = where?.value;
+    // The value as the operator wrote it, for programs; never a credential.
+    const value = where?.value;
+    this.value =
+      value === undefined ? undefined : isCredentialName(where?.key ?? "") ? "***" : redactSecrets(value);
   }
 }
 
@@ -100,6 +109,7 @@ export type StateBackendOperation =
   | "set"
   | "delete"
   | "clear"
+  | "list"
   | "serialize"
   | "deserialize"
   | "connect"
@@ -142,7 +152,29 @@ export class StateBackendError extends FlowstateError {
  * some other object.
  */
 export class StateReferenceError extends StateBackendError {
-  override readonly code = "FLOWSTATE_BAD_REFERENCE";
+  override readonly code: string = "FLOWSTATE_BAD_REFERENCE";
+}
+
+/**
+ * A row was written through another worker backend than the one configured here (or the
+ * configuration no longer names one): its stored string is a reference, never a value. The
+ * message names the backend that wrote it and how to fix the configuration.
+ */
+export class StateBackendMismatchError extends StateReferenceError {
+  override readonly code = "FLOWSTATE_BACKEND_MISMATCH";
+  /** The backend recorded with the row (a class path). */
+  readonly writtenBy: string;
+  /** The backend configured on this worker, or `undefined` when none is. */
+  readonly configured: string | undefined;
+
+  constructor(
+    message: string,
+    details: StateBackendErrorDetails & { writtenBy: string; configured: string | undefined },
+  ) {
+    super(message, details);
+    this.writtenBy = details.writtenBy;
+    this.configured = details.configured;
+  }
 }
 
 /** A reference is well-formed, but the object it names is gone from the backend's storage. */

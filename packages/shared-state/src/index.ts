@@ -9,16 +9,29 @@ export {
   type DeserializeStateArgs,
   isStateBackend,
   isStateBackendClass,
+  type ListedStateRef,
+  type ListStateRefsOptions,
   type SerializeAssetStateArgs,
   type SerializeTaskStateArgs,
   STATE_BACKEND_BRAND,
   type StateBackend,
   type StateBackendClass,
   type StateBackendContext,
+  type StateRefToDelete,
   stateBackendClassProblem,
   stateBackendProblem,
 } from "./backend.js";
-export type { AssetRef, SetTaskStateOptions, StateClient } from "./client.js";
+export type {
+  AssetIdentity,
+  AssetRef,
+  RemovedAssetState,
+  RemovedTaskState,
+  SetAssetStateOptions,
+  SetTaskStateOptions,
+  StateClient,
+  StoredState,
+  SucceedTaskResult,
+} from "./client.js";
 export type { ConfigReader } from "./config.js";
 export {
   AssetNotFoundError,
@@ -33,6 +46,7 @@ export {
   StateBackendError,
   type StateBackendErrorDetails,
   StateBackendLoadError,
+  StateBackendMismatchError,
   type StateBackendOperation,
   StateObjectMissingError,
   StateReferenceError,
@@ -50,8 +64,21 @@ export {
   scopeSegments,
   statePath,
 } from "./paths.js";
-export { assertOwnReference, type OwnReferenceCheck, previewReference } from "./references.js";
-export { AssetScope, type AssetScopeInit, type StateScope, TaskScope, type TaskScopeInit } from "./scopes.js";
+export { isCredentialName, redactSecrets, redactUrl, sanitizedCause } from "./redact.js";
+export {
+  assertOwnReference,
+  type OwnReferenceCheck,
+  ownReferenceVersion,
+  previewReference,
+} from "./references.js";
+export {
+  AssetScope,
+  type AssetScopeInit,
+  type StateScope,
+  TaskScope,
+  type TaskScopeInit,
+  validateScope,
+} from "./scopes.js";
 export {
   MAX_ASSET_REF_LENGTH,
   MAX_ID_LENGTH,
@@ -60,3 +87,10 @@ export {
   validateStateKey,
   validateStateValue,
 } from "./validation.js";
+export {
+  isStateVersion,
+  newStateVersion,
+  stateKeyPrefix,
+  versionedStatePath,
+  versionOfStatePath,
+} from "./versions.js";

@@ -1,4 +1,5 @@
 import { StateReferenceError } from "./errors.js";
+import { isStateVersion } from "./versions.js";
 
 /** Who is checking a stored reference, for the error message. */
 export interface OwnReferenceCheck {
@@ -11,21 +12,31 @@ export interface OwnReferenceCheck {
 }
 
 /**
- * Refuses a stored reference that is not exactly `expected`, the one this backend writes for that
- * scope and key: another bucket, prefix, namespace or key, another backend's scheme, a path that
- * climbs out, or garbage. A backend calls it first in `deserialize…FromRef`, so it never reads an
- * object some other reference names.
- * @throws {@link StateReferenceError} whose `location` is the expected reference.
+ * The version a stored reference names when it is `<keyReference>/<version>`, i.e. one of the
+ * versions this backend writes for that scope and key; else `undefined`.
+ * @param keyReference the backend's reference for the key without a version, e.g.
+ *   `s3://bucket/prefix/task/dag/run/task/-1/job_id`.
  */
-export function assertOwnReference(
-  stored: unknown,
-  expected: string,
-  check: OwnReferenceCheck,
-): asserts stored is string {
-  if (stored === expected) return;
+export function ownReferenceVersion(stored: unknown, keyReference: string): string | undefined {
+  if (typeof stored !== "string" || !stored.startsWith(`${keyReference}/`)) return undefined;
+  const version = stored.slice(keyReference.length + 1);
+  return isStateVersion(version) ? version : undefined;
+}
+
+/**
+ * Refuses a stored reference that is not one of the versions this backend writes for that scope
+ * and key (`<keyReference>/<version>`): another bucket, prefix, namespace or key, another
+ * backend's scheme, a path that climbs out, or garbage. A backend calls it first in
+ * `deserialize…FromRef`, so it never reads an object some other reference names.
+ * @returns the version the reference names.
+ * @throws {@link StateReferenceError} whose `location` is `keyReference`.
+ */
+export function assertOwnReference(stored: unknown, keyReference: string, check: OwnReferenceCheck): string {
+  const version = ownReferenceVersion(stored, keyReference);
+  if (version !== undefined) return version;
   throw new StateReferenceError(
-    `the stored reference ${previewReference(stored)} is not the one this backend writes for key '${check.key}' (expected ${expected}). ${check.advice}`,
-    { backend: check.backend, operation: "deserialize", location: expected },
+    `the stored reference ${previewReference(stored)} is not one this backend writes for key '${check.key}' (expected ${keyReference}/<version>). ${check.advice}`,
+    { backend: check.backend, operation: "deserialize", location: keyReference },
   );
 }
 

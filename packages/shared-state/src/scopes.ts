@@ -80,3 +80,31 @@ export class AssetScope {
 
 /** Either kind of state namespace. Narrow on `scope.kind`. */
 export type StateScope = TaskScope | AssetScope;
+
+/**
+ * The one check every backend runs on a scope it is handed, before any I/O. It checks the shape
+ * (not `instanceof`: the sdk may hold another copy of this package) and every id by the same
+ * rules as the {@link TaskScope} and {@link AssetScope} constructors, then returns a scope
+ * rebuilt from those fields, so a hand-made object with a bad map index or a missing dag id is
+ * refused whichever backend receives it.
+ * @param kind when given, the scope must be of this kind (a task hook called with an asset scope is refused).
+ * @throws {@link InvalidScopeError} saying what is wrong.
+ */
+export function validateScope<K extends StateScope["kind"] = StateScope["kind"]>(
+  scope: unknown,
+  kind?: K,
+): Extract<StateScope, { kind: K }> {
+  const actual = (scope as { kind?: unknown } | null | undefined)?.kind;
+  if (actual !== "task" && actual !== "asset") {
+    const got = scope === null ? "null" : typeof scope;
+    throw new InvalidScopeError(
+      `Invalid scope: expected a TaskScope or an AssetScope from @flowstate/shared-state, got ${got === "object" ? "an object without kind 'task' or 'asset'" : got}.`,
+    );
+  }
+  if (kind !== undefined && actual !== kind) {
+    throw new InvalidScopeError(`Invalid scope: expected a ${kind} scope here, got a ${actual} scope.`);
+  }
+  const rebuilt =
+    actual === "task" ? new TaskScope(scope as TaskScopeInit) : new AssetScope(scope as AssetScopeInit);
+  return rebuilt as Extract<StateScope, { kind: K }>;
+}

@@ -7,9 +7,10 @@ export const MAX_ID_LENGTH = 250;
 /** Longest accepted asset name or uri (Airflow's asset column length). */
 export const MAX_ASSET_REF_LENGTH = 1500;
 
-// C0 controls and DEL: they break logs, file names and PostgreSQL text columns (NUL).
+// Unicode's control characters (category Cc): C0, DEL and C1. They break logs, terminals (U+009B
+// is a CSI escape), file names and PostgreSQL text columns (NUL).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Checks a task-state or asset-state key at the boundary, before anything is written.

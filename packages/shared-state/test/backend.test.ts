@@ -10,6 +10,7 @@ import {
   STATE_BACKEND_BRAND,
   type StateScope,
   stateBackendClassProblem,
+  stateBackendProblem,
   TaskScope,
 } from "../src/index.js";
 
@@ -55,6 +56,15 @@ describe("BaseStateBackend default hooks", () => {
 
   it("close() resolves", async () => {
     await expect(backend.close()).resolves.toBeUndefined();
+  });
+
+  it("has nothing to delete or list: values live in the metadata store", async () => {
+    await expect(
+      backend.deleteStateRefs([{ ref: "app_1234", scope: TASK, key: "job_id" }]),
+    ).resolves.toBeUndefined();
+    const pages = [];
+    for await (const page of backend.listStateRefs({ scope: TASK })) pages.push(page);
+    expect(pages).toEqual([]);
   });
 });
 
@@ -120,21 +130,33 @@ describe("isStateBackend / isStateBackendClass", () => {
     expect(stateBackendClassProblem(BaseStateBackend)).toBe("it does not implement get, set, delete, clear");
   });
 
+  /** A backend object as an older copy of the package shaped it: no deleteStateRefs, no listStateRefs. */
+  const olderShape = () => ({
+    [Symbol.for("flowstate.StateBackend")]: true,
+    get: async (_s: StateScope, _k: string) => undefined,
+    set: async () => {},
+    delete: async () => {},
+    clear: async () => {},
+    serializeTaskStateToRef: async () => "",
+    deserializeTaskStateFromRef: async () => "",
+    serializeAssetStateToRef: async () => "",
+    deserializeAssetStateFromRef: async () => "",
+  });
+
   it("trusts the brand and shape, not instanceof: an object from another copy of the package passes", () => {
     const foreign = {
-      [Symbol.for("flowstate.StateBackend")]: true,
-      get: async (_s: StateScope, _k: string) => undefined,
-      set: async () => {},
-      delete: async () => {},
-      clear: async () => {},
-      serializeTaskStateToRef: async () => "",
-      deserializeTaskStateFromRef: async () => "",
-      serializeAssetStateToRef: async () => "",
-      deserializeAssetStateFromRef: async () => "",
+      ...olderShape(),
+      deleteStateRefs: async () => {},
+      listStateRefs: async function* () {},
     };
     expect(foreign instanceof BaseStateBackend).toBe(false);
     expect(isStateBackend(foreign)).toBe(true);
     expect(STATE_BACKEND_BRAND).toBe(Symbol.for("flowstate.StateBackend"));
+  });
+
+  it("refuses an object from an older copy of the package that has no deleteStateRefs or listStateRefs", () => {
+    expect(stateBackendProblem(olderShape())).toBe("it does not implement deleteStateRefs, listStateRefs");
+    expect(isStateBackend(olderShape())).toBe(false);
   });
 
   it.each([

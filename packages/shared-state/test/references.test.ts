@@ -1,32 +1,59 @@
 import { describe, expect, it } from "vitest";
-import { assertOwnReference, previewReference, StateReferenceError } from "../src/index.js";
+import {
+  assertOwnReference,
+  newStateVersion,
+  ownReferenceVersion,
+  previewReference,
+  StateReferenceError,
+} from "../src/index.js";
 
-const expected = "s3://bucket/task/dag/run/task/-1/k";
+// The backend's reference for the key, without a version: every stored reference is `<KEY_REF>/<version>`.
+const KEY_REF = "s3://bucket/task/dag/run/task/-1/k";
+const VERSION = newStateVersion();
+const STORED = `${KEY_REF}/${VERSION}`;
 const check = { backend: "s3", key: "k", advice: "Set the key again." };
 
 describe("assertOwnReference", () => {
-  it("accepts exactly the expected reference", () => {
-    expect(() => assertOwnReference(expected, expected, check)).not.toThrow();
+  it("accepts a version of the key's reference and returns the version", () => {
+    expect(assertOwnReference(STORED, KEY_REF, check)).toBe(VERSION);
   });
 
   it.each([
-    ["another bucket", "s3://other/task/dag/run/task/-1/k"],
-    ["a path that climbs out", `${expected}/../../x`],
-    ["a trailing slash", `${expected}/`],
+    ["the key's reference without a version", KEY_REF],
+    ["another bucket", `s3://other/task/dag/run/task/-1/k/${VERSION}`],
+    ["another key sharing the prefix", `${KEY_REF}2/${VERSION}`],
+    ["a path that climbs out", `${KEY_REF}/../../x/${VERSION}`],
+    ["a version that climbs out", `${KEY_REF}/..`],
+    ["a version with an extra segment", `${STORED}/extra`],
+    ["something that is not a version", `${KEY_REF}/latest`],
+    ["an upper-case version", `${KEY_REF}/${VERSION.toUpperCase()}`],
+    ["a trailing slash", `${KEY_REF}/`],
     ["the empty string", ""],
     ["a non-string", 42],
     ["null", null],
   ])("refuses %s with StateReferenceError naming backend, key, expected ref and advice", (_label, stored) => {
     let error: unknown;
     try {
-      assertOwnReference(stored, expected, check);
+      assertOwnReference(stored, KEY_REF, check);
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(StateReferenceError);
-    expect(error).toMatchObject({ backend: "s3", operation: "deserialize", location: expected });
-    expect((error as Error).message).toContain(`for key 'k' (expected ${expected}). Set the key again.`);
+    expect(error).toMatchObject({ backend: "s3", operation: "deserialize", location: KEY_REF });
+    expect((error as Error).message).toContain(
+      `for key 'k' (expected ${KEY_REF}/<version>). Set the key again.`,
+    );
     expect((error as Error).message).toContain(previewReference(stored));
+  });
+});
+
+describe("ownReferenceVersion", () => {
+  it("is the version of an own reference, else undefined", () => {
+    expect(ownReferenceVersion(STORED, KEY_REF)).toBe(VERSION);
+    expect(ownReferenceVersion(KEY_REF, KEY_REF)).toBeUndefined();
+    expect(ownReferenceVersion(`${KEY_REF}x/${VERSION}`, KEY_REF)).toBeUndefined();
+    expect(ownReferenceVersion(`${STORED}/${VERSION}`, KEY_REF)).toBeUndefined();
+    expect(ownReferenceVersion(undefined, KEY_REF)).toBeUndefined();
   });
 });
 

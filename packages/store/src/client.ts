@@ -1,8 +1,15 @@
 import {
+  type AssetIdentity as AssetNameAndUri,
   AssetNotFoundError,
   type AssetRef,
+  type RemovedAssetState,
+  type RemovedTaskState,
+  type SetAssetStateOptions,
   type SetTaskStateOptions,
   type StateClient,
+  StateValidationError,
+  type StoredState,
+  type SucceedTaskResult,
   TaskInstanceNotFoundError,
   validateStateKey,
   validateStateValue,
@@ -17,6 +24,7 @@ import { assetLookup, expiresAtMs, validateTaskInstanceId } from "./validate.js"
  * The embedded {@link StateClient}: the accessors' way into this process's store, playing the
  * part of Airflow's supervisor comms. Task state is addressed by task instance id and stored
  * under its task (dag, run, task, map index), so every try reads what earlier tries wrote.
+ * SQLite runs each write in one transaction: a write that throws has changed nothing.
  */
 export class EmbeddedStateClient implements StateClient {
   readonly #runtime: StoreRuntime;
@@ -25,7 +33,7 @@ export class EmbeddedStateClient implements StateClient {
     this.#runtime = runtime;
   }
 
-  async getTaskState(tiId: string, key: string): Promise<string | undefined> {
+  async getTaskState(tiId: string, key: string): Promise<StoredState | undefined> {
     return this.#runtime.run("getTaskState", async () => {
       validateStateKey(key);
       const ti = await this.#taskInstance("getTaskState", tiId);
@@ -33,33 +41,44 @@ export class EmbeddedStateClient implements StateClient {
     });
   }
 
-  async setTaskState(tiId: string, key: string, value: string, options: SetTaskStateOptions): Promise<void> {
-    await this.#runtime.run("setTaskState", async () => {
+  async setTaskState(
+    tiId: string,
+    key: string,
+    value: string,
+    options: SetTaskStateOptions,
+  ): Promise<StoredState | undefined> {
+    return this.#runtime.run("setTaskState", async () => {
       validateStateKey(key);
       validateStateValue(value, key);
-      const expiresAt = expiresAtMs(options);
+      const row = { value, backend: backendOf(options), expiresAtMs: expiresAtMs(options) };
       const ti = await this.#taskInstance("setTaskState", tiId);
-      const nowMs = this.#runtime.nowMs("setTaskState");
-      await this.#runtime.db.writeTaskState(ti, key, value, expiresAt, nowMs);
+      return this.#runtime.db.writeTaskState(ti, key, row, this.#runtime.nowMs("setTaskState"));
     });
   }
 
-  async deleteTaskState(tiId: string, key: string): Promise<void> {
-    await this.#runtime.run("deleteTaskState", async () => {
+  async deleteTaskState(tiId: string, key: string): Promise<StoredState | undefined> {
+    return this.#runtime.run("deleteTaskState", async () => {
       validateStateKey(key);
       const ti = await this.#taskInstance("deleteTaskState", tiId);
-      await this.#runtime.db.deleteTaskState(ti, key);
+      return this.#runtime.db.deleteTaskState(ti, key);
     });
   }
 
-  async clearTaskState(tiId: string, options?: { allMapIndices?: boolean }): Promise<void> {
-    await this.#runtime.run("clearTaskState", async () => {
+  async clearTaskState(tiId: string, options?: { allMapIndices?: boolean }): Promise<RemovedTaskState[]> {
+    return this.#runtime.run("clearTaskState", async () => {
       const ti = await this.#taskInstance("clearTaskState", tiId);
-      await this.#runtime.db.clearTaskState(ti, options?.allMapIndices === true);
+      return this.#runtime.db.clearTaskState(ti, options?.allMapIndices === true);
     });
   }
 
-  async getAssetState(asset: AssetRef, key: string): Promise<string | undefined> {
+  async getAsset(asset: AssetRef): Promise<AssetNameAndUri | undefined> {
+    return this.#runtime.run("getAsset", async () => {
+      const found = await this.#findAsset(asset);
+      return found ? { name: found.name, uri: found.uri } : undefined;
+    });
+  }
+
+  async getAssetState(asset: AssetRef, key: string): Promise<StoredState | undefined> {
     return this.#runtime.run("getAssetState", async () => {
       validateStateKey(key);
       const found = await this.#findAsset(asset);
@@ -67,33 +86,40 @@ export class EmbeddedStateClient implements StateClient {
     });
   }
 
-  async setAssetState(asset: AssetRef, key: string, value: string): Promise<void> {
-    await this.#runtime.run("setAssetState", async () => {
+  async setAssetState(
+    asset: AssetRef,
+    key: string,
+    value: string,
+    options?: SetAssetStateOptions,
+  ): Promise<StoredState | undefined> {
+    return this.#runtime.run("setAssetState", async () => {
       validateStateKey(key);
       validateStateValue(value, key);
+      const row = { value, backend: backendOf(options) };
       const found = await this.#findAsset(asset);
       if (!found) throw this.#assetNotFound("setAssetState", asset);
-      await this.#runtime.db.writeAssetState(found.id, key, value, this.#runtime.nowMs("setAssetState"));
+      return this.#runtime.db.writeAssetState(found.id, key, row, this.#runtime.nowMs("setAssetState"));
     });
   }
 
-  async deleteAssetState(asset: AssetRef, key: string): Promise<void> {
-    await this.#runtime.run("deleteAssetState", async () => {
+  async deleteAssetState(asset: AssetRef, key: string): Promise<StoredState | undefined> {
+    return this.#runtime.run("deleteAssetState", async () => {
       validateStateKey(key);
       const found = await this.#findAsset(asset);
-      if (found) await this.#runtime.db.deleteAssetState(found.id, key);
+      return found ? this.#runtime.db.deleteAssetState(found.id, key) : undefined;
     });
   }
 
-  async clearAssetState(asset: AssetRef): Promise<void> {
-    await this.#runtime.run("clearAssetState", async () => {
+  async clearAssetState(asset: AssetRef): Promise<RemovedAssetState[]> {
+    return this.#runtime.run("clearAssetState", async () => {
       const found = await this.#findAsset(asset);
-      if (found) await this.#runtime.db.clearAssetState(found.id);
+      return found ? this.#runtime.db.clearAssetState(found.id) : [];
     });
   }
 
-  async succeedTask(tiId: string): Promise<void> {
-    await this.#finish("succeedTask", tiId, "success", this.#runtime.settings.clearOnSuccess);
+  async succeedTask(tiId: string): Promise<SucceedTaskResult> {
+    const cleared = await this.#finish("succeedTask", tiId, "success", this.#runtime.settings.clearOnSuccess);
+    return { clearedState: cleared };
   }
 
   async failTask(tiId: string): Promise<void> {
@@ -105,12 +131,13 @@ export class EmbeddedStateClient implements StateClient {
     tiId: string,
     state: TaskInstanceState,
     clearState: boolean,
-  ): Promise<void> {
-    await this.#runtime.run(operation, async () => {
+  ): Promise<RemovedTaskState[]> {
+    return this.#runtime.run(operation, async () => {
       validateTaskInstanceId(tiId);
       const nowMs = this.#runtime.nowMs(operation);
-      const found = await this.#runtime.db.finishTaskInstance(tiId, state, clearState, nowMs);
-      if (!found) throw this.#taskInstanceNotFound(operation, tiId);
+      const cleared = await this.#runtime.db.finishTaskInstance(tiId, state, clearState, nowMs);
+      if (!cleared) throw this.#taskInstanceNotFound(operation, tiId);
+      return cleared;
     });
   }
 
@@ -135,4 +162,13 @@ export class EmbeddedStateClient implements StateClient {
     const problem = `asset with ${column} '${value}' is not registered; register it with store.registerAsset({ name, uri }).`;
     return new AssetNotFoundError(storeMessage(operation, this.#runtime.db.location, problem));
   }
+}
+
+/** The `backend` option of a write: a class path, or `null` for a plain value. */
+function backendOf(options: { backend?: unknown } | null | undefined): string | null {
+  const backend = options?.backend ?? null;
+  if (backend === null || (typeof backend === "string" && backend.trim() !== "")) return backend;
+  throw new StateValidationError(
+    `Invalid backend ${JSON.stringify(backend) ?? typeof backend}: expected the worker backend's class path, or null for a plain value.`,
+  );
 }

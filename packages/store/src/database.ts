@@ -4,6 +4,7 @@
  * SQLite is the first; PostgreSQL implements the same interface later. Times are epoch
  * milliseconds here, so that expiry compares as integers in every dialect.
  */
+import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
 import type {
   AssetStateFilter,
   AssetStateRow,
@@ -34,6 +35,11 @@ export interface AssetIdentity {
   uri: string;
 }
 
+/** What a task state write records: the value (or reference), its backend, and its expiry. */
+export interface TaskStateWrite extends StoredState {
+  expiresAtMs: number | null;
+}
+
 /** One database dialect. Methods throw the driver's own errors; the store wraps them. */
 export interface StoreDatabase {
   /** The file or URL, for messages. Never contains credentials. */
@@ -44,29 +50,32 @@ export interface StoreDatabase {
   findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined>;
   /**
    * Sets the task instance's state and, with `clearState`, deletes its task state rows (its own
-   * map index) in the same transaction. `false` when there is no such task instance.
+   * map index) in the same transaction, returning them. `undefined` when there is no such task
+   * instance (nothing changed).
    */
   finishTaskInstance(
     id: string,
     state: TaskInstanceState,
     clearState: boolean,
     nowMs: number,
-  ): Promise<boolean>;
+  ): Promise<RemovedTaskState[] | undefined>;
 
-  /** The value of an unexpired row (`expires_at` null or `> nowMs`). */
-  readTaskState(task: TaskKey, key: string, nowMs: number): Promise<string | undefined>;
+  /** The unexpired row (`expires_at` null or `> nowMs`). */
+  readTaskState(task: TaskKey, key: string, nowMs: number): Promise<StoredState | undefined>;
+  /** Upserts the row; returns the row it replaced (expired or not), read in the same transaction. */
   writeTaskState(
     task: TaskKey,
     key: string,
-    value: string,
-    expiresAtMs: number | null,
+    row: TaskStateWrite,
     nowMs: number,
-  ): Promise<void>;
-  deleteTaskState(task: TaskKey, key: string): Promise<void>;
-  /** Deletes the task's rows: of its map index, or with `allMapIndices` of every map index. */
-  clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<void>;
+  ): Promise<StoredState | undefined>;
+  /** Deletes the row; returns it. */
+  deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined>;
+  /** Deletes the task's rows (of its map index, or with `allMapIndices` of every map index); returns them. */
+  clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<RemovedTaskState[]>;
   listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]>;
-  purgeExpiredTaskState(nowMs: number): Promise<number>;
+  /** Deletes rows whose `expires_at <= nowMs`; returns them. */
+  purgeExpiredTaskState(nowMs: number): Promise<TaskStateRow[]>;
 
   /**
    * Inserts the asset or updates the one with that name. Returns the name of another asset that
@@ -74,10 +83,16 @@ export interface StoreDatabase {
    */
   upsertAsset(name: string, uri: string): Promise<string | undefined>;
   findActiveAsset(lookup: AssetLookup): Promise<AssetIdentity | undefined>;
-  readAssetState(assetId: number, key: string): Promise<string | undefined>;
-  writeAssetState(assetId: number, key: string, value: string, nowMs: number): Promise<void>;
-  deleteAssetState(assetId: number, key: string): Promise<void>;
-  clearAssetState(assetId: number): Promise<void>;
+  readAssetState(assetId: number, key: string): Promise<StoredState | undefined>;
+  /** Upserts the row; returns the row it replaced, read in the same transaction. */
+  writeAssetState(
+    assetId: number,
+    key: string,
+    row: StoredState,
+    nowMs: number,
+  ): Promise<StoredState | undefined>;
+  deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined>;
+  clearAssetState(assetId: number): Promise<RemovedAssetState[]>;
   listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]>;
 
   /** A sentence saying what to do about a driver error (locked, read-only, not a database…), if known. */

@@ -87,7 +87,7 @@ export class MetadataStateStore implements StateStore {
     );
   }
 
-  async purgeExpired(now?: Date): Promise<number> {
+  async purgeExpired(now?: Date): Promise<TaskStateRow[]> {
     return this.#runtime.run("purgeExpired", async () => {
       const nowMs = now === undefined ? this.#runtime.nowMs("purgeExpired") : dateMs("now", now);
       return this.#runtime.db.purgeExpiredTaskState(nowMs);

@@ -37,8 +37,10 @@ export interface TaskStateRow {
   taskId: string;
   mapIndex: number;
   key: string;
-  /** The value, or the worker backend's reference when one is configured. */
+  /** The value, or the worker backend's reference when `backend` is set. */
   value: string;
+  /** The class path of the worker backend whose reference `value` is; `null` for a plain value. */
+  backend: string | null;
   /** When the row may be purged; `null` never expires. */
   expiresAt: Date | null;
   updatedAt: Date;
@@ -49,8 +51,10 @@ export interface AssetStateRow {
   assetName: string;
   assetUri: string;
   key: string;
-  /** The value, or the worker backend's reference when one is configured. */
+  /** The value, or the worker backend's reference when `backend` is set. */
   value: string;
+  /** The class path of the worker backend whose reference `value` is; `null` for a plain value. */
+  backend: string | null;
   updatedAt: Date;
 }
 
@@ -105,8 +109,13 @@ export interface StateStore {
   listTaskState(filter?: TaskStateFilter): Promise<TaskStateRow[]>;
   /** Asset state rows as stored, ordered by asset name and key. Filters optional. */
   listAssetState(filter?: AssetStateFilter): Promise<AssetStateRow[]>;
-  /** Deletes task state rows whose expiresAt <= now; returns how many. @default now: the store's clock */
-  purgeExpired(now?: Date): Promise<number>;
+  /**
+   * Deletes task state rows whose expiresAt <= now and returns them. Rows whose `backend` is set
+   * named objects in that worker backend: the sdk's `purgeExpiredState` runs this on a worker and
+   * deletes those objects too (only workers hold backend credentials).
+   * @default now: the store's clock
+   */
+  purgeExpired(now?: Date): Promise<TaskStateRow[]>;
   /** Closes the database. Later calls fail with `StateStoreError`; closing twice is a no-op. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import {
   StateStoreError,
 } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import { countRows, openTestStore, testClock } from "./helpers.js";
+import { countRows, openTestStore, plain, testClock } from "./helpers.js";
 
 const ORDERS = { name: "orders", uri: "s3://warehouse/orders" } as const;
 
@@ -19,11 +19,11 @@ describe("asset state", () => {
     await client.setAssetState({ name: "orders" }, "watermark", "2030-01-01");
     await client.setAssetState({ name: "orders" }, "watermark", "2030-01-02");
     await client.setAssetState({ name: "orders" }, "cursor", "c1");
-    expect(await client.getAssetState({ name: "orders" }, "watermark")).toBe("2030-01-02");
+    expect(await client.getAssetState({ name: "orders" }, "watermark")).toEqual(plain("2030-01-02"));
     await client.deleteAssetState({ name: "orders" }, "watermark");
-    await client.deleteAssetState({ name: "orders" }, "watermark"); // no-op when missing
+    expect(await client.deleteAssetState({ name: "orders" }, "watermark")).toBeUndefined(); // no-op when missing
     expect(await client.getAssetState({ name: "orders" }, "watermark")).toBeUndefined();
-    expect(await client.getAssetState({ name: "orders" }, "cursor")).toBe("c1");
+    expect(await client.getAssetState({ name: "orders" }, "cursor")).toEqual(plain("c1"));
     await client.clearAssetState({ name: "orders" });
     expect(await store.listAssetState()).toEqual([]);
   });
@@ -34,15 +34,16 @@ describe("asset state", () => {
     const client = store.client();
     await store.registerAsset(ORDERS);
     await client.setAssetState({ name: ORDERS.name }, "watermark", "by-name");
-    expect(await client.getAssetState({ uri: ORDERS.uri }, "watermark")).toBe("by-name");
+    expect(await client.getAssetState({ uri: ORDERS.uri }, "watermark")).toEqual(plain("by-name"));
     await client.setAssetState({ uri: ORDERS.uri }, "watermark", "by-uri");
-    expect(await client.getAssetState({ name: ORDERS.name }, "watermark")).toBe("by-uri");
+    expect(await client.getAssetState({ name: ORDERS.name }, "watermark")).toEqual(plain("by-uri"));
     expect(await store.listAssetState()).toEqual([
       {
         assetName: ORDERS.name,
         assetUri: ORDERS.uri,
         key: "watermark",
         value: "by-uri",
+        backend: null,
         updatedAt: clock.now(),
       },
     ]);
@@ -58,7 +59,7 @@ describe("asset state", () => {
     await client.setAssetState({ name: "orders" }, "k", "o");
     await client.setAssetState({ name: "users" }, "k", "u");
     await client.clearAssetState({ name: "users" });
-    expect(await client.getAssetState({ name: "orders" }, "k")).toBe("o");
+    expect(await client.getAssetState({ name: "orders" }, "k")).toEqual(plain("o"));
     await client.setAssetState({ name: "users" }, "k", "u");
     expect((await store.listAssetState({ name: "users" })).map((r) => r.value)).toEqual(["u"]);
     expect((await store.listAssetState({ uri: ORDERS.uri })).map((r) => r.value)).toEqual(["o"]);
@@ -71,7 +72,7 @@ describe("asset state", () => {
     await store.client().setAssetState({ name: "orders" }, "k", "v");
     await store.registerAsset(ORDERS);
     expect(countRows(store, "asset")).toBe(1);
-    expect(await store.client().getAssetState({ uri: ORDERS.uri }, "k")).toBe("v");
+    expect(await store.client().getAssetState({ uri: ORDERS.uri }, "k")).toEqual(plain("v"));
   });
 
   it("re-registering a name with a new uri moves the asset, state included", async () => {
@@ -79,7 +80,7 @@ describe("asset state", () => {
     await store.registerAsset(ORDERS);
     await store.client().setAssetState({ name: "orders" }, "k", "v");
     await store.registerAsset({ name: "orders", uri: "gs://lake/orders" });
-    expect(await store.client().getAssetState({ uri: "gs://lake/orders" }, "k")).toBe("v");
+    expect(await store.client().getAssetState({ uri: "gs://lake/orders" }, "k")).toEqual(plain("v"));
     expect(await store.client().getAssetState({ uri: ORDERS.uri }, "k")).toBeUndefined();
   });
 

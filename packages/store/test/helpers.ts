@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StoredState } from "@flowstate/shared-state";
 import Database from "better-sqlite3";
 import { afterEach } from "vitest";
 import { type OpenSqliteStateStoreOptions, openSqliteStateStore, type StateStore } from "../src/index.js";
@@ -56,4 +57,9 @@ export function countRows(store: StateStore, table: string): number {
   } finally {
     db.close();
   }
+}
+
+/** A row holding a plain value (no worker backend wrote it), as reads return it. */
+export function plain(value: string): StoredState {
+  return { value, backend: null };
 }

@@ -4,7 +4,8 @@ import { ConfigError, StateStoreError } from "@flowstate/shared-state";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openSqliteStateStore } from "../src/index.js";
-import { countRows, openTestStore, TASK, tempDir } from "./helpers.js";
+import { CREATE_SCHEMA_VERSION, LATEST_SCHEMA_VERSION, MIGRATIONS } from "../src/sqlite/schema.js";
+import { countRows, openTestStore, plain, TASK, tempDir } from "./helpers.js";
 
 const NO_EXPIRY = { expiresAt: null };
 
@@ -29,7 +30,7 @@ describe("the SQLite file", () => {
     const version = withRawConnection(path, (db) =>
       db.prepare("SELECT MAX(version) AS v FROM schema_version").get(),
     );
-    expect(version).toEqual({ v: 1 });
+    expect(version).toEqual({ v: LATEST_SCHEMA_VERSION });
   });
 
   it("keeps everything across close and reopen, and opening twice is idempotent", async () => {
@@ -44,12 +45,12 @@ describe("the SQLite file", () => {
 
     const reopened = await openTestStore({ path });
     expect(await reopened.getTaskInstance(ti.id)).toEqual(ti);
-    expect(await reopened.client().getTaskState(ti.id, "job_id")).toBe("app_1");
-    expect(await reopened.client().getAssetState({ uri: "s3://orders" }, "watermark")).toBe("w1");
+    expect(await reopened.client().getTaskState(ti.id, "job_id")).toEqual(plain("app_1"));
+    expect(await reopened.client().getAssetState({ uri: "s3://orders" }, "watermark")).toEqual(plain("w1"));
     expect(
       withRawConnection(path, (db) => db.prepare("SELECT COUNT(*) AS n FROM schema_version").get()),
     ).toEqual({
-      n: 1,
+      n: LATEST_SCHEMA_VERSION,
     });
   });
 
@@ -59,7 +60,7 @@ describe("the SQLite file", () => {
     const ti = await workerA.createTaskInstance(TASK);
     expect(await workerB.getTaskInstance(ti.id)).toEqual(ti);
     await workerB.client().setTaskState(ti.id, "k", "from B", NO_EXPIRY);
-    expect(await workerA.client().getTaskState(ti.id, "k")).toBe("from B");
+    expect(await workerA.client().getTaskState(ti.id, "k")).toEqual(plain("from B"));
     const writes = Array.from({ length: 50 }, (_, i) =>
       (i % 2 ? workerA : workerB).client().setTaskState(ti.id, `key_${i}`, String(i), NO_EXPIRY),
     );
@@ -105,7 +106,9 @@ describe("the SQLite file", () => {
     const path = join(await tempDir(), "metadata.db");
     await (await openSqliteStateStore({ path })).close();
     withRawConnection(path, (db) => db.exec("INSERT INTO schema_version VALUES (99, 0)"));
-    await expect(openSqliteStateStore({ path })).rejects.toThrow(/schema version 99, newer than the 1/);
+    await expect(openSqliteStateStore({ path })).rejects.toThrow(
+      new RegExp(`schema version 99, newer than the ${LATEST_SCHEMA_VERSION} `),
+    );
   });
 
   it.each([
@@ -165,5 +168,61 @@ describe("failures inside SQLite", () => {
       blocker.close();
     }
     expect(countRows(store, "task_state")).toBe(0);
+  });
+});
+
+describe("schema migrations", () => {
+  /** A store file as @flowstate/store wrote it at schema version 1, with one row of each kind. */
+  function createVersion1File(path: string): void {
+    withRawConnection(path, (db) => {
+      db.exec(CREATE_SCHEMA_VERSION);
+      db.exec(MIGRATIONS.find((migration) => migration.version === 1)?.sql ?? "");
+      db.prepare("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)").run();
+      db.prepare(
+        "INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, try_number, state, updated_at) VALUES ('ti-1', ?, ?, ?, -1, 1, 'running', 0)",
+      ).run(TASK.dagId, TASK.runId, TASK.taskId);
+      db.prepare(
+        "INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, expires_at, updated_at) VALUES (?, ?, ?, -1, 'job_id', 'app_1', NULL, 0)",
+      ).run(TASK.dagId, TASK.runId, TASK.taskId);
+      db.prepare("INSERT INTO asset (id, name, uri) VALUES (1, 'orders', 's3://orders')").run();
+      db.prepare(
+        "INSERT INTO asset_state (asset_id, key, value, updated_at) VALUES (1, 'wm', 'w1', 0)",
+      ).run();
+    });
+  }
+
+  it("migrates a version 1 file to the latest version on open; its rows read back as plain values", async () => {
+    const path = join(await tempDir(), "v1.db");
+    createVersion1File(path);
+    const store = await openTestStore({ path });
+    const versions = withRawConnection(path, (db) =>
+      db.prepare("SELECT version FROM schema_version ORDER BY version").all(),
+    );
+    expect(versions).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
+    expect(LATEST_SCHEMA_VERSION).toBe(2);
+    expect(await store.client().getTaskState("ti-1", "job_id")).toEqual(plain("app_1"));
+    expect(await store.client().getAssetState({ uri: "s3://orders" }, "wm")).toEqual(plain("w1"));
+    expect((await store.listTaskState())[0]).toMatchObject({ key: "job_id", value: "app_1", backend: null });
+    expect((await store.listAssetState())[0]).toMatchObject({ key: "wm", value: "w1", backend: null });
+    // The new column is written from now on.
+    await store
+      .client()
+      .setTaskState("ti-1", "job_id", "s3://b/job", { expiresAt: null, backend: "pkg.Backend" });
+    expect(await store.client().getTaskState("ti-1", "job_id")).toEqual({
+      value: "s3://b/job",
+      backend: "pkg.Backend",
+    });
+  });
+
+  it("opening the migrated file again applies nothing twice", async () => {
+    const path = join(await tempDir(), "v1.db");
+    createVersion1File(path);
+    await (await openSqliteStateStore({ path })).close();
+    const store = await openTestStore({ path });
+    expect(await store.client().getTaskState("ti-1", "job_id")).toEqual(plain("app_1"));
+    const count = withRawConnection(path, (db) =>
+      db.prepare("SELECT COUNT(*) AS n FROM schema_version").get(),
+    );
+    expect(count).toEqual({ n: MIGRATIONS.length });
   });
 });

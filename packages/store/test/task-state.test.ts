@@ -7,7 +7,7 @@ import {
   TaskInstanceNotFoundError,
 } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import { countRows, openTestStore, TASK, testClock } from "./helpers.js";
+import { countRows, openTestStore, plain, TASK, testClock } from "./helpers.js";
 
 const NO_EXPIRY = { expiresAt: null };
 
@@ -69,12 +69,12 @@ describe("task state", () => {
     await client.setTaskState(ti.id, "job_id", "app_1", NO_EXPIRY);
     await client.setTaskState(ti.id, "job_id", "app_2", NO_EXPIRY);
     await client.setTaskState(ti.id, "checkpoint", "", NO_EXPIRY);
-    expect(await client.getTaskState(ti.id, "job_id")).toBe("app_2");
-    expect(await client.getTaskState(ti.id, "checkpoint")).toBe("");
+    expect(await client.getTaskState(ti.id, "job_id")).toEqual(plain("app_2"));
+    expect(await client.getTaskState(ti.id, "checkpoint")).toEqual(plain(""));
     await client.deleteTaskState(ti.id, "job_id");
-    await client.deleteTaskState(ti.id, "job_id"); // no-op when missing
+    expect(await client.deleteTaskState(ti.id, "job_id")).toBeUndefined(); // no-op when missing
     expect(await client.getTaskState(ti.id, "job_id")).toBeUndefined();
-    expect(await client.getTaskState(ti.id, "checkpoint")).toBe("");
+    expect(await client.getTaskState(ti.id, "checkpoint")).toEqual(plain(""));
     await client.clearTaskState(ti.id);
     expect(await store.listTaskState()).toEqual([]);
   });
@@ -84,7 +84,7 @@ describe("task state", () => {
     const ti = await store.createTaskInstance(TASK);
     const value = 'ünïcødé 🚀 "quotes" \n newline \u0000 nul';
     await store.client().setTaskState(ti.id, "schlüssel/🔑", value, NO_EXPIRY);
-    expect(await store.client().getTaskState(ti.id, "schlüssel/🔑")).toBe(value);
+    expect(await store.client().getTaskState(ti.id, "schlüssel/🔑")).toEqual(plain(value));
   });
 
   it("lets a retry (a new task instance of the same task) read what the first try wrote", async () => {
@@ -95,9 +95,9 @@ describe("task state", () => {
     await client.failTask(first.id);
     const retry = await store.createTaskInstance({ ...TASK, mapIndex: 2, tryNumber: 2 });
     expect(retry.id).not.toBe(first.id);
-    expect(await client.getTaskState(retry.id, "job_id")).toBe("app_42");
+    expect(await client.getTaskState(retry.id, "job_id")).toEqual(plain("app_42"));
     await client.setTaskState(retry.id, "job_id", "app_43", NO_EXPIRY);
-    expect(await client.getTaskState(first.id, "job_id")).toBe("app_43");
+    expect(await client.getTaskState(first.id, "job_id")).toEqual(plain("app_43"));
     expect(await store.listTaskState()).toHaveLength(1);
   });
 
@@ -111,8 +111,8 @@ describe("task state", () => {
     for (const ti of [mapped0, mapped1, sibling, otherRun]) {
       await client.setTaskState(ti.id, "k", `${ti.taskId}/${ti.runId}/${ti.mapIndex}`, NO_EXPIRY);
     }
-    expect(await client.getTaskState(mapped0.id, "k")).toBe(`extract/${TASK.runId}/0`);
-    expect(await client.getTaskState(mapped1.id, "k")).toBe(`extract/${TASK.runId}/1`);
+    expect(await client.getTaskState(mapped0.id, "k")).toEqual(plain(`extract/${TASK.runId}/0`));
+    expect(await client.getTaskState(mapped1.id, "k")).toEqual(plain(`extract/${TASK.runId}/1`));
 
     await client.clearTaskState(mapped0.id);
     expect(await client.getTaskState(mapped0.id, "k")).toBeUndefined();
@@ -146,8 +146,9 @@ describe("task state", () => {
     const value = "0123456789abcdef✓".repeat(300_000); // ~5.4 MB in UTF-8
     await store.client().setTaskState(ti.id, "big", value, NO_EXPIRY);
     const read = await store.client().getTaskState(ti.id, "big");
-    expect(read?.length).toBe(value.length);
-    expect(read === value).toBe(true);
+    expect(read?.value.length).toBe(value.length);
+    expect(read?.value === value).toBe(true);
+    expect(read?.backend).toBeNull();
   });
 });
 
@@ -162,18 +163,20 @@ describe("expiry", () => {
     await client.setTaskState(ti.id, "never", "c", { expiresAt: null });
 
     clock.set("2030-01-01T23:59:59.999Z");
-    expect(await client.getTaskState(ti.id, "soon")).toBe("a");
+    expect(await client.getTaskState(ti.id, "soon")).toEqual(plain("a"));
     clock.set("2030-01-02T00:00:00.000Z"); // expires_at <= now: expired
     expect(await client.getTaskState(ti.id, "soon")).toBeUndefined();
-    expect(await client.getTaskState(ti.id, "later")).toBe("b");
+    expect(await client.getTaskState(ti.id, "later")).toEqual(plain("b"));
 
     expect((await store.listTaskState()).map((r) => r.key)).toEqual(["later", "never", "soon"]);
-    expect(await store.purgeExpired()).toBe(1);
+    expect((await store.purgeExpired()).map((r) => r.key)).toEqual(["soon"]);
     expect((await store.listTaskState()).map((r) => r.key)).toEqual(["later", "never"]);
 
-    expect(await store.purgeExpired(new Date("2999-01-01T00:00:00.000Z"))).toBe(1);
+    expect((await store.purgeExpired(new Date("2999-01-01T00:00:00.000Z"))).map((r) => r.key)).toEqual([
+      "later",
+    ]);
     expect((await store.listTaskState()).map((r) => r.key)).toEqual(["never"]);
-    expect(await client.getTaskState(ti.id, "never")).toBe("c");
+    expect(await client.getTaskState(ti.id, "never")).toEqual(plain("c"));
   });
 
   it("records expiresAt and updatedAt as given by the clock", async () => {
@@ -183,7 +186,7 @@ describe("expiry", () => {
     const expiresAt = new Date("2030-06-01T00:00:00.123Z");
     await store.client().setTaskState(ti.id, "k", "v", { expiresAt });
     expect(await store.listTaskState()).toEqual([
-      { ...TASK, mapIndex: -1, key: "k", value: "v", expiresAt, updatedAt: clock.now() },
+      { ...TASK, mapIndex: -1, key: "k", value: "v", backend: null, expiresAt, updatedAt: clock.now() },
     ]);
   });
 
@@ -194,8 +197,8 @@ describe("expiry", () => {
     await store.client().setTaskState(ti.id, "k", "old", { expiresAt: new Date("2030-01-01T01:00:00.000Z") });
     clock.set("2030-01-01T02:00:00.000Z");
     await store.client().setTaskState(ti.id, "k", "new", { expiresAt: null });
-    expect(await store.client().getTaskState(ti.id, "k")).toBe("new");
-    expect(await store.purgeExpired()).toBe(0);
+    expect(await store.client().getTaskState(ti.id, "k")).toEqual(plain("new"));
+    expect(await store.purgeExpired()).toEqual([]);
   });
 
   it("rejects a bad purge date", async () => {

@@ -8,4 +8,10 @@ export { startHttpServer, type TestHttpServer } from "./http-server.js";
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
 export { type StartS3ServerOptions, startS3Server } from "./s3rver.js";
 export { createTestS3Client, type S3TestServer } from "./server.js";
+export {
+  startGarbageServer,
+  startSilentServer,
+  type TestTcpServer,
+  withTestServer,
+} from "./silent-server.js";
 export { uniquePrefix, uniqueTaskScope } from "./unique.js";

@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { type ConfigReader, TaskScope } from "@flowstate/shared-state";
 import { afterEach, describe, expect, it } from "vitest";
 import { FileSystemStateBackend } from "../src/index.js";
@@ -17,11 +18,12 @@ describe("FileSystemStateBackend options", () => {
     dirs.push(baseDir);
     const backend = new FileSystemStateBackend({ root: "state" }, { config: { baseDir } as ConfigReader });
     expect(backend.root).toBe(join(baseDir, "state"));
-    await backend.set(scope, "Key", "v");
+    const ref = await backend.serializeTaskStateToRef({ value: "v", key: "Key", tiId: "ti", scope });
     // upper-case letters are spelt ^x so case-insensitive file systems keep keys apart
-    expect(await readFile(join(baseDir, "state", "task", "^dag", "run", "task", "-1", "^key"), "utf8")).toBe(
-      "v",
-    );
+    const folder = join(baseDir, "state", "task", "^dag", "run", "task", "-1", "^key");
+    const [version = ""] = await readdir(folder);
+    expect(ref).toBe(pathToFileURL(join(folder, version)).href);
+    expect(await readFile(join(folder, version), "utf8")).toBe("v");
   });
 
   it.each([

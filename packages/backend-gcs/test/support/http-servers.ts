@@ -33,10 +33,11 @@ export function gcsError(status: number, reason: string, message: string): Fault
 
 /**
  * Starts a forwarding proxy to `target` that records each request line, to see which upload
- * type the client chose. Resumable uploads continue at the session URL the server hands out,
- * so only their first request passes through here.
+ * type the client chose (and, into `bodies`, each request's body as text: what the client sent
+ * that the emulator does not keep). Resumable uploads continue at the session URL the server
+ * hands out, so only their first request passes through here.
  */
-export function startRecordingProxy(target: string): Promise<TestHttpServer> {
+export function startRecordingProxy(target: string, bodies: string[] = []): Promise<TestHttpServer> {
   const upstream = new URL(target);
   return startHttpServer((request, response) => {
     const forwarded = httpRequest(
@@ -53,6 +54,9 @@ export function startRecordingProxy(target: string): Promise<TestHttpServer> {
       },
     );
     forwarded.on("error", (error) => response.destroy(error));
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => bodies.push(Buffer.concat(chunks).toString("utf8")));
     request.pipe(forwarded);
   });
 }

@@ -1,54 +1,6 @@
-import type { StateScope } from "@flowstate/shared-state";
-import { describe, expect, it } from "vitest";
-import { expectSameString, expectStateError, OBJECT_MISSING } from "../assertions.js";
-import type { SuiteHarness } from "../harness.js";
-import { describeScope, readRef, writeRef } from "../refs.js";
+import { describe, it } from "vitest";
+import { expectGone, expectKept, type Written, writeAll, writeOne } from "../written.js";
 import type { CheckContext } from "./context.js";
-
-interface Written {
-  scope: StateScope;
-  key: string;
-  ref: string;
-  value: string;
-}
-
-async function writeAll(
-  h: SuiteHarness,
-  scopes: readonly StateScope[],
-  keys = ["k", "k2"],
-): Promise<Written[]> {
-  const written: Written[] = [];
-  for (const scope of scopes) {
-    for (const key of keys) {
-      const value = `${describeScope(scope)} ${key}`;
-      written.push({ scope, key, value, ref: await writeRef(h.primary, scope, key, value) });
-    }
-  }
-  return written;
-}
-
-async function expectGone(h: SuiteHarness, items: readonly Written[], after: string): Promise<void> {
-  for (const item of items) {
-    const what = `key ${item.key} of ${describeScope(item.scope)} after ${after}`;
-    expect(await h.secondary.get(item.scope, item.key), `get ${what}`).toBeUndefined();
-    await expectStateError(
-      readRef(h.secondary, item.ref, item.scope, item.key),
-      OBJECT_MISSING,
-      `deserialize ${what}`,
-    );
-  }
-}
-
-async function expectKept(h: SuiteHarness, items: readonly Written[], after: string): Promise<void> {
-  for (const item of items) {
-    const what = `key ${item.key} of ${describeScope(item.scope)} after ${after}`;
-    expectSameString(
-      await readRef(h.secondary, item.ref, item.scope, item.key),
-      item.value,
-      `deserialize ${what}`,
-    );
-  }
-}
 
 /** delete and clear remove exactly what the serialize hooks wrote, and nothing of another scope. */
 export function registerClearingChecks({ harness: h }: CheckContext): void {
@@ -60,6 +12,17 @@ export function registerClearingChecks({ harness: h }: CheckContext): void {
       await h.primary.delete(scope, "k");
       await expectGone(h, [target as Written], "delete");
       await expectKept(h, others, "delete of another key");
+    });
+
+    it("delete and clear remove every version of a key, not only the newest", async () => {
+      const scope = h.assetByUri();
+      const deleted = [await writeOne(h, scope, "k", "v1"), await writeOne(h, scope, "k", "v2")];
+      const cleared = [await writeOne(h, scope, "k2", "v1"), await writeOne(h, scope, "k2", "v2")];
+      await h.primary.delete(scope, "k");
+      await expectGone(h, deleted, "delete");
+      await expectKept(h, cleared, "delete of another key");
+      await h.primary.clear(scope);
+      await expectGone(h, cleared, "clear");
     });
 
     it("clear of a task leaves a sibling task, a task whose id extends it (extract vs extract_2), another run and another dag", async () => {

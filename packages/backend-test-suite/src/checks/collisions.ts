@@ -2,7 +2,7 @@ import { encodePathSegment, type StateScope } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
 import { expectSameString } from "../assertions.js";
 import type { SuiteHarness } from "../harness.js";
-import { describeScope, readRef, writeRef } from "../refs.js";
+import { describeScope, keyReferenceOf, readRef, writeRef } from "../refs.js";
 import type { CheckContext } from "./context.js";
 
 interface Slot {
@@ -11,8 +11,9 @@ interface Slot {
 }
 
 /**
- * Writes a distinct value to every slot, then checks that the references are pairwise distinct,
- * that every slot reads back its own value, and that deleting one slot leaves the others.
+ * Writes a distinct value to every slot, then checks that the keys' references (a reference
+ * without its version) are pairwise distinct, that every slot reads back its own value, and that
+ * deleting one slot leaves the others.
  */
 async function expectNoCollisions(h: SuiteHarness, slots: readonly Slot[]): Promise<void> {
   const refs: string[] = [];
@@ -20,10 +21,11 @@ async function expectNoCollisions(h: SuiteHarness, slots: readonly Slot[]): Prom
     refs.push(await writeRef(h.primary, slot.scope, slot.key, `value#${i}`));
   const owners = new Map<string, number>();
   for (const [i, ref] of refs.entries()) {
-    const owner = owners.get(ref);
+    const keyRef = keyReferenceOf(ref);
+    const owner = owners.get(keyRef);
     if (owner !== undefined)
-      expect.fail(`${label(slots[owner])} and ${label(slots[i])} share the reference ${ref}`);
-    owners.set(ref, i);
+      expect.fail(`${label(slots[owner])} and ${label(slots[i])} share the key reference ${keyRef}`);
+    owners.set(keyRef, i);
   }
   for (const [i, slot] of slots.entries()) {
     const ref = refs[i] as string;

@@ -1,26 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { expectSameString } from "../assertions.js";
-import { readRef, writeRef } from "../refs.js";
+import { expectSameString, expectStateError, OBJECT_MISSING } from "../assertions.js";
+import { keyReferenceOf, readRef, writeRef } from "../refs.js";
 import { type CheckContext, SCOPE_KINDS } from "./context.js";
 
-/** References are derived from scope and key only: stable, shared by every worker and every try. */
+/**
+ * Every serialize writes a new version and returns a new reference under the key's own prefix, so
+ * a failed or concurrent write never changes what an existing reference reads.
+ */
 export function registerReferenceChecks({ harness: h }: CheckContext): void {
-  describe("references are deterministic", () => {
+  describe("every write is a new version", () => {
     for (const kind of SCOPE_KINDS) {
-      it(`the same ${kind.label} and key give the same reference, twice and on another instance`, async () => {
+      it(`each serialize of the same ${kind.label} and key returns a new reference under the key's prefix, readable whole by the other instance`, async () => {
         const scope = kind.make(h);
-        const first = await writeRef(h.primary, scope, "k", "one");
-        const again = await writeRef(h.primary, scope, "k", "two");
-        const other = await writeRef(h.secondary, scope, "k", "three");
-        expect(again).toBe(first);
-        expect(other).toBe(first);
-        expectSameString(
-          await readRef(h.primary, first, scope, "k"),
-          "three",
-          "latest value by the shared ref",
-        );
+        const written = [
+          { value: "one", ref: await writeRef(h.primary, scope, "k", "one") },
+          { value: "two", ref: await writeRef(h.primary, scope, "k", "two") },
+          { value: "three", ref: await writeRef(h.secondary, scope, "k", "three") },
+        ];
+        const refs = written.map((w) => w.ref);
+        expect(new Set(refs).size, `every write must get its own reference: ${refs.join(", ")}`).toBe(3);
+        const keyRefs = new Set(refs.map(keyReferenceOf));
+        expect([...keyRefs], "references of one scope and key share the key's prefix").toHaveLength(1);
+        for (const [i, { ref, value }] of written.entries()) {
+          const reader = i === 2 ? h.primary : h.secondary;
+          expectSameString(await readRef(reader, ref, scope, "k"), value, `deserialize write #${i + 1}`);
+        }
       });
     }
+
+    it("a retry (new tiId, same scope) gets a new reference under the same key prefix; both stay readable", async () => {
+      const scope = h.taskScope();
+      const firstTry = await writeRef(h.primary, scope, "job_id", "try-1", "ti-0001");
+      const secondTry = await writeRef(h.secondary, scope, "job_id", "try-2", "ti-0002");
+      expect(secondTry).not.toBe(firstTry);
+      expect(keyReferenceOf(secondTry), "the tiId must not be part of the key's prefix").toBe(
+        keyReferenceOf(firstTry),
+      );
+      expectSameString(
+        await readRef(h.secondary, firstTry, scope, "job_id"),
+        "try-1",
+        "the first try's value",
+      );
+      expectSameString(await readRef(h.primary, secondTry, scope, "job_id"), "try-2", "the retry's value");
+    });
 
     it("a value written by one instance is readable by the other, by reference and by get", async () => {
       const scope = h.taskScope();
@@ -35,19 +57,25 @@ export function registerReferenceChecks({ harness: h }: CheckContext): void {
       expect(await h.primary.get(scope, "job_id")).toBeUndefined();
     });
 
-    it("the reference does not depend on tiId: a retry (new tiId, same scope) gets the same reference", async () => {
-      const scope = h.taskScope();
-      const firstTry = await writeRef(h.primary, scope, "job_id", "try-1", "ti-0001");
-      const secondTry = await writeRef(h.secondary, scope, "job_id", "try-2", "ti-0002");
-      expect(secondTry).toBe(firstTry);
-      expectSameString(await readRef(h.primary, firstTry, scope, "job_id"), "try-2", "the retry's value");
+    it("get reads the newest version, whichever instance wrote it", async () => {
+      const scope = h.assetByName();
+      await writeRef(h.primary, scope, "k", "older");
+      await writeRef(h.secondary, scope, "k", "newer");
+      expectSameString(await h.primary.get(scope, "k"), "newer", "get after two serializes");
     });
 
-    it("set and the serialize hook address the same object", async () => {
+    it("set writes a new version and removes the key's older ones: an earlier reference is StateObjectMissingError", async () => {
       const scope = h.taskScope();
-      const ref = await writeRef(h.primary, scope, "k", "via-hook");
+      const before = await writeRef(h.primary, scope, "k", "via-hook");
+      const other = await writeRef(h.primary, scope, "k2", "another key");
       await h.secondary.set(scope, "k", "via-set");
-      expectSameString(await readRef(h.primary, ref, scope, "k"), "via-set", "deserialize after set");
+      expectSameString(await h.primary.get(scope, "k"), "via-set", "get after set");
+      await expectStateError(
+        readRef(h.primary, before, scope, "k"),
+        OBJECT_MISSING,
+        "the version set replaced",
+      );
+      expectSameString(await readRef(h.primary, other, scope, "k2"), "another key", "another key's version");
     });
   });
 }

@@ -7,6 +7,7 @@ const BAD_KEYS: ReadonlyArray<readonly [string, unknown]> = [
   ["an empty key", ""],
   ["a key of 251 characters", "k".repeat(251)],
   ["a key with a control character", "a\u0000b"],
+  ["a key with a C1 control character", "a\u009bb"],
   ["a key with a lone surrogate", "a\ud800"],
   ["a key that is not a string", 42],
 ];

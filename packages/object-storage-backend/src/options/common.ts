@@ -1,6 +1,6 @@
 import type { ObjectStorageOptions } from "../types.js";
 import type { OptionSpec } from "./resolve.js";
-import { type OptionParser, oneOf, prefixPath } from "./values.js";
+import { integerIn, type OptionParser, oneOf, prefixPath } from "./values.js";
 
 type CommonSpec = OptionSpec<ObjectStorageOptions>;
 
@@ -19,3 +19,28 @@ export const COMPRESSION_OPTION: CommonSpec = {
   parse: oneOf("none", "gzip", "brotli"),
   default: "none",
 };
+
+// An hour: longer waits are a hang by another name (and Node's timers overflow past 2^31 ms).
+const MAX_TIMEOUT_MS = 3_600_000;
+// Attempts back off exponentially: more than this only delays the error.
+const MAX_ATTEMPTS = 20;
+
+/**
+ * The bounded-wait options (`connect_timeout_ms` 5000, `request_timeout_ms` 30000,
+ * `max_attempts` 3): see `BoundedWaitOptions` for what each bounds.
+ */
+export const BOUNDED_WAIT_OPTIONS: readonly CommonSpec[] = [
+  {
+    name: "connectTimeoutMs",
+    key: "connect_timeout_ms",
+    parse: integerIn(1, MAX_TIMEOUT_MS),
+    default: 5_000,
+  },
+  {
+    name: "requestTimeoutMs",
+    key: "request_timeout_ms",
+    parse: integerIn(1, MAX_TIMEOUT_MS),
+    default: 30_000,
+  },
+  { name: "maxAttempts", key: "max_attempts", parse: integerIn(1, MAX_ATTEMPTS), default: 3 },
+];

@@ -25,7 +25,8 @@ const SECTION_HEADER = /^\[([^\]]*)\]$/;
  * @param source The file name (or a description of the text) for error messages.
  */
 export function parseIni(text: string, source: string): IniSections {
-  const { lines, iniText } = checkLines(text, source);
+  // Editors on Windows start UTF-8 files with a byte order mark: it is not part of the first line.
+  const { lines, iniText } = checkLines(text.replace(/^\uFEFF/, ""), source);
   const parsed = ini.parse(iniText) as Record<string, unknown>;
   const sections: IniSections = new Map();
   for (const [sectionName, body] of Object.entries(parsed)) {

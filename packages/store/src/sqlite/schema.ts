@@ -67,6 +67,15 @@ CREATE TABLE asset_state (
 );
 `,
   },
+  {
+    version: 2,
+    // Which worker backend wrote a row's value as a reference (its class path); NULL for a plain
+    // value. A reference is then never handed back as a value once the configuration changes.
+    sql: `
+ALTER TABLE task_state ADD COLUMN backend TEXT;
+ALTER TABLE asset_state ADD COLUMN backend TEXT;
+`,
+  },
 ];
 
 /** The schema version this code writes and reads. */

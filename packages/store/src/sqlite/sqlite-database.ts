@@ -1,5 +1,6 @@
+import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
 import Database from "better-sqlite3";
-import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey } from "../database.js";
+import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey, TaskStateWrite } from "../database.js";
 import type {
   AssetStateFilter,
   AssetStateRow,
@@ -61,41 +62,49 @@ export class SqliteDatabase implements StoreDatabase {
     state: TaskInstanceState,
     clearState: boolean,
     nowMs: number,
-  ): Promise<boolean> {
+  ): Promise<RemovedTaskState[] | undefined> {
     return this.#db.transaction(() => {
       const updated = this.#statement("updateTaskInstanceState").run({ id, state, nowMs }).changes === 1;
-      if (updated && clearState) this.#statement("deleteTaskStateOfInstance").run(id);
-      return updated;
+      if (!updated) return undefined;
+      return clearState ? (this.#statement("deleteTaskStateOfInstance").all(id) as RemovedTaskState[]) : [];
     })();
   }
 
-  async readTaskState(task: TaskKey, key: string, nowMs: number): Promise<string | undefined> {
-    const row = this.#statement("selectTaskState").get({ ...taskParams(task), key, nowMs });
-    return (row as { value: string } | undefined)?.value;
+  async readTaskState(task: TaskKey, key: string, nowMs: number): Promise<StoredState | undefined> {
+    return this.#statement("selectTaskState").get({ ...taskParams(task), key, nowMs }) as
+      | StoredState
+      | undefined;
   }
 
   async writeTaskState(
     task: TaskKey,
     key: string,
-    value: string,
-    expiresAtMs: number | null,
+    row: TaskStateWrite,
     nowMs: number,
-  ): Promise<void> {
-    this.#statement("upsertTaskState").run({ ...taskParams(task), key, value, expiresAtMs, nowMs });
+  ): Promise<StoredState | undefined> {
+    const params = { ...taskParams(task), key };
+    // One transaction: the replaced row is exactly the one this upsert overwrote.
+    return this.#db
+      .transaction(() => {
+        const replaced = this.#statement("selectReplacedTaskState").get(params) as StoredState | undefined;
+        const { value, backend, expiresAtMs } = row;
+        this.#statement("upsertTaskState").run({ ...params, value, backend, expiresAtMs, nowMs });
+        return replaced;
+      })
+      .immediate();
   }
 
-  async deleteTaskState(task: TaskKey, key: string): Promise<void> {
-    this.#statement("deleteTaskStateKey").run({ ...taskParams(task), key });
+  async deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined> {
+    return this.#statement("deleteTaskStateKey").get({ ...taskParams(task), key }) as StoredState | undefined;
   }
 
-  async clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<void> {
+  async clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<RemovedTaskState[]> {
     const params = taskParams(task);
     if (allMapIndices) {
       const { mapIndex: _unused, ...taskOnly } = params;
-      this.#statement("clearTaskStateOfAllMapIndices").run(taskOnly);
-    } else {
-      this.#statement("clearTaskStateOfMapIndex").run(params);
+      return this.#statement("clearTaskStateOfAllMapIndices").all(taskOnly) as RemovedTaskState[];
     }
+    return this.#statement("clearTaskStateOfMapIndex").all(params) as RemovedTaskState[];
   }
 
   async listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]> {
@@ -105,15 +114,11 @@ export class SqliteDatabase implements StoreDatabase {
       taskId: filter.taskId ?? null,
       mapIndex: filter.mapIndex ?? null,
     }) as TaskStateRecord[];
-    return rows.map(({ expiresAtMs, updatedAtMs, ...row }) => ({
-      ...row,
-      expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
-      updatedAt: new Date(updatedAtMs),
-    }));
+    return rows.map(taskStateRow);
   }
 
-  async purgeExpiredTaskState(nowMs: number): Promise<number> {
-    return this.#statement("purgeExpiredTaskState").run(nowMs).changes;
+  async purgeExpiredTaskState(nowMs: number): Promise<TaskStateRow[]> {
+    return (this.#statement("purgeExpiredTaskState").all(nowMs) as TaskStateRecord[]).map(taskStateRow);
   }
 
   async upsertAsset(name: string, uri: string): Promise<string | undefined> {
@@ -130,20 +135,37 @@ export class SqliteDatabase implements StoreDatabase {
     return this.#statement(statement).get(lookup.value) as AssetIdentity | undefined;
   }
 
-  async readAssetState(assetId: number, key: string): Promise<string | undefined> {
-    return (this.#statement("selectAssetState").get(assetId, key) as { value: string } | undefined)?.value;
+  async readAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
+    return this.#statement("selectAssetState").get(assetId, key) as StoredState | undefined;
   }
 
-  async writeAssetState(assetId: number, key: string, value: string, nowMs: number): Promise<void> {
-    this.#statement("upsertAssetState").run({ assetId, key, value, nowMs });
+  async writeAssetState(
+    assetId: number,
+    key: string,
+    row: StoredState,
+    nowMs: number,
+  ): Promise<StoredState | undefined> {
+    return this.#db
+      .transaction(() => {
+        const replaced = this.#statement("selectAssetState").get(assetId, key) as StoredState | undefined;
+        this.#statement("upsertAssetState").run({
+          assetId,
+          key,
+          value: row.value,
+          backend: row.backend,
+          nowMs,
+        });
+        return replaced;
+      })
+      .immediate();
   }
 
-  async deleteAssetState(assetId: number, key: string): Promise<void> {
-    this.#statement("deleteAssetStateKey").run(assetId, key);
+  async deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
+    return this.#statement("deleteAssetStateKey").get(assetId, key) as StoredState | undefined;
   }
 
-  async clearAssetState(assetId: number): Promise<void> {
-    this.#statement("clearAssetState").run(assetId);
+  async clearAssetState(assetId: number): Promise<RemovedAssetState[]> {
+    return this.#statement("clearAssetState").all(assetId) as RemovedAssetState[];
   }
 
   async listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]> {
@@ -171,6 +193,14 @@ export class SqliteDatabase implements StoreDatabase {
     }
     return statement;
   }
+}
+
+function taskStateRow({ expiresAtMs, updatedAtMs, ...row }: TaskStateRecord): TaskStateRow {
+  return {
+    ...row,
+    expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
+    updatedAt: new Date(updatedAtMs),
+  };
 }
 
 function taskParams(task: TaskKey): TaskKey {

@@ -1,10 +1,15 @@
 /**
  * Every SQL statement the SQLite dialect runs (the schema is in `schema.ts`). Named parameters
  * (`@dagId`) match the fields of the objects bound to them. Kept in one file so a second dialect
- * can be written side by side.
+ * can be written side by side. Deletes return the rows they removed (`RETURNING`), so the worker
+ * deletes exactly the objects those rows named.
  */
 
 const TASK_MATCH = "dag_id = @dagId AND run_id = @runId AND task_id = @taskId AND map_index = @mapIndex";
+const TASK_OF_ALL_MAP_INDICES = "dag_id = @dagId AND run_id = @runId AND task_id = @taskId";
+const REMOVED_TASK_STATE = "RETURNING map_index AS mapIndex, key, value, backend";
+const TASK_STATE_ROW = `dag_id AS dagId, run_id AS runId, task_id AS taskId, map_index AS mapIndex, key, value,
+           backend, expires_at AS expiresAtMs, updated_at AS updatedAtMs`;
 
 /** The SQL of the SQLite dialect, by what it does. */
 export const SQL = {
@@ -25,28 +30,32 @@ export const SQL = {
   deleteTaskStateOfInstance: `
     DELETE FROM task_state
     WHERE (dag_id, run_id, task_id, map_index) =
-          (SELECT dag_id, run_id, task_id, map_index FROM task_instance WHERE id = ?)`,
+          (SELECT dag_id, run_id, task_id, map_index FROM task_instance WHERE id = ?)
+    ${REMOVED_TASK_STATE}`,
 
   selectTaskState: `
-    SELECT value FROM task_state
+    SELECT value, backend FROM task_state
     WHERE ${TASK_MATCH} AND key = @key AND (expires_at IS NULL OR expires_at > @nowMs)`,
+  // Any row, expired or not: the one an upsert replaces, whose object the worker then deletes.
+  selectReplacedTaskState: `SELECT value, backend FROM task_state WHERE ${TASK_MATCH} AND key = @key`,
   upsertTaskState: `
-    INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, expires_at, updated_at)
-    VALUES (@dagId, @runId, @taskId, @mapIndex, @key, @value, @expiresAtMs, @nowMs)
+    INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, backend, expires_at, updated_at)
+    VALUES (@dagId, @runId, @taskId, @mapIndex, @key, @value, @backend, @expiresAtMs, @nowMs)
     ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET
-      value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-  deleteTaskStateKey: `DELETE FROM task_state WHERE ${TASK_MATCH} AND key = @key`,
-  clearTaskStateOfMapIndex: `DELETE FROM task_state WHERE ${TASK_MATCH}`,
-  clearTaskStateOfAllMapIndices:
-    "DELETE FROM task_state WHERE dag_id = @dagId AND run_id = @runId AND task_id = @taskId",
+      value = excluded.value, backend = excluded.backend, expires_at = excluded.expires_at,
+      updated_at = excluded.updated_at`,
+  deleteTaskStateKey: `DELETE FROM task_state WHERE ${TASK_MATCH} AND key = @key RETURNING value, backend`,
+  clearTaskStateOfMapIndex: `DELETE FROM task_state WHERE ${TASK_MATCH} ${REMOVED_TASK_STATE}`,
+  clearTaskStateOfAllMapIndices: `DELETE FROM task_state WHERE ${TASK_OF_ALL_MAP_INDICES} ${REMOVED_TASK_STATE}`,
   listTaskState: `
-    SELECT dag_id AS dagId, run_id AS runId, task_id AS taskId, map_index AS mapIndex, key, value,
-           expires_at AS expiresAtMs, updated_at AS updatedAtMs
+    SELECT ${TASK_STATE_ROW}
     FROM task_state
     WHERE (@dagId IS NULL OR dag_id = @dagId) AND (@runId IS NULL OR run_id = @runId)
       AND (@taskId IS NULL OR task_id = @taskId) AND (@mapIndex IS NULL OR map_index = @mapIndex)
     ORDER BY dag_id, run_id, task_id, map_index, key`,
-  purgeExpiredTaskState: "DELETE FROM task_state WHERE expires_at IS NOT NULL AND expires_at <= ?",
+  purgeExpiredTaskState: `
+    DELETE FROM task_state WHERE expires_at IS NOT NULL AND expires_at <= ?
+    RETURNING ${TASK_STATE_ROW}`,
 
   selectAssetByUri: "SELECT id, name, uri FROM asset WHERE uri = ?",
   upsertAsset: `
@@ -54,14 +63,15 @@ export const SQL = {
     ON CONFLICT (name) DO UPDATE SET uri = excluded.uri, active = 1`,
   selectActiveAssetByName: "SELECT id, name, uri FROM asset WHERE name = ? AND active = 1",
   selectActiveAssetByUri: "SELECT id, name, uri FROM asset WHERE uri = ? AND active = 1",
-  selectAssetState: "SELECT value FROM asset_state WHERE asset_id = ? AND key = ?",
+  selectAssetState: "SELECT value, backend FROM asset_state WHERE asset_id = ? AND key = ?",
   upsertAssetState: `
-    INSERT INTO asset_state (asset_id, key, value, updated_at) VALUES (@assetId, @key, @value, @nowMs)
-    ON CONFLICT (asset_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-  deleteAssetStateKey: "DELETE FROM asset_state WHERE asset_id = ? AND key = ?",
-  clearAssetState: "DELETE FROM asset_state WHERE asset_id = ?",
+    INSERT INTO asset_state (asset_id, key, value, backend, updated_at) VALUES (@assetId, @key, @value, @backend, @nowMs)
+    ON CONFLICT (asset_id, key) DO UPDATE SET
+      value = excluded.value, backend = excluded.backend, updated_at = excluded.updated_at`,
+  deleteAssetStateKey: "DELETE FROM asset_state WHERE asset_id = ? AND key = ? RETURNING value, backend",
+  clearAssetState: "DELETE FROM asset_state WHERE asset_id = ? RETURNING key, value, backend",
   listAssetState: `
-    SELECT a.name AS assetName, a.uri AS assetUri, s.key, s.value, s.updated_at AS updatedAtMs
+    SELECT a.name AS assetName, a.uri AS assetUri, s.key, s.value, s.backend, s.updated_at AS updatedAtMs
     FROM asset_state s JOIN asset a ON a.id = s.asset_id
     WHERE (@name IS NULL OR a.name = @name) AND (@uri IS NULL OR a.uri = @uri)
     ORDER BY a.name, s.key`,
