@@ -329,8 +329,11 @@ export async function resolveBackend(deps: AccessorDeps): Promise<ResolvedBacken
   return { backend: deps.backend, classPath };
 }
 
-/** Reads attempted when the version a row names was replaced between reading the row and the object. */
-const READ_ATTEMPTS = 3;
+/**
+ * How often a read follows a row that other workers keep switching to new versions (each switch
+ * deletes the version the read was about to fetch) before it gives up with a retryable error.
+ */
+const READ_ATTEMPTS = 10;
 
 interface StoredRead {
   key: string;
@@ -339,11 +342,14 @@ interface StoredRead {
   deserialize: (backend: StateBackend, stored: string) => Promise<string>;
 }
 
-/** The value behind a row: the row's value, or what its reference names in the backend. */
+/**
+ * The value behind a row: the row's value, or what its reference names in the backend. When the
+ * version is gone, the row is read again: deleted since → `undefined`; switched to another
+ * version → that one is read; still naming the missing version → `StateObjectMissingError`.
+ */
 async function readStored({ key, readRow, resolve, deserialize }: StoredRead): Promise<string | undefined> {
   let row = await readRow();
-  for (let attempt = 1; ; attempt += 1) {
-    if (row === undefined) return undefined;
+  for (let attempt = 1; row !== undefined; attempt += 1) {
     if (row.backend === null) return row.value;
     const resolved = await resolve();
     if (resolved === undefined) throw backendMismatch(key, row.backend, undefined);
@@ -354,13 +360,29 @@ async function readStored({ key, readRow, resolve, deserialize }: StoredRead): P
       if (hasCode(error, "FLOWSTATE_BAD_REFERENCE")) {
         throw backendMismatch(key, row.backend, resolved.classPath, error);
       }
-      if (!hasCode(error, "FLOWSTATE_OBJECT_MISSING") || attempt >= READ_ATTEMPTS) throw error;
-      // A concurrent set replaced the row (and deleted the version it named) since it was read.
+      if (!hasCode(error, "FLOWSTATE_OBJECT_MISSING")) throw error;
+      // A concurrent set or delete replaced the row (and deleted the version it named) since it was read.
       const again = await readRow();
       if (again?.value === row.value && again.backend === row.backend) throw error;
+      if (again !== undefined && attempt >= READ_ATTEMPTS)
+        throw keptReplacing(key, resolved.classPath, error);
       row = again;
+      await pause(attempt);
     }
   }
+  return undefined;
+}
+
+function keptReplacing(key: string, backend: string, cause: unknown): StateBackendError {
+  return new StateBackendError(
+    `key '${key}' was replaced ${READ_ATTEMPTS} times while it was being read: other workers keep writing it. Retry the read.`,
+    { backend, operation: "get", cause },
+  );
+}
+
+/** A short, growing, jittered pause, so readers do not chase writers in lock step. */
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 5));
 }
 
 interface StoredWrite {

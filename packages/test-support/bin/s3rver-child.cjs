@@ -7,6 +7,7 @@
 "use strict";
 
 const S3rver = require("s3rver");
+require("./s3rver-patches.cjs"); // whole PUTs, and deletes that leave a key's folder in place
 
 const [directory, address = "127.0.0.1"] = process.argv.slice(2);
 if (!directory) {

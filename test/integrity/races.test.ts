@@ -1,0 +1,223 @@
+// Invariants 2 and 3 under races between real processes: worker processes, each with its own
+// SQLite connection to one store file and its own S3 backend, run seeded random set / get /
+// delete / clear / clear(allMapIndices) on overlapping scopes (three map indices of one task, one
+// asset reached by name in some workers and by uri in others). Each value names the scope, key,
+// writer and sequence number it was written as, so a get that returns another scope's value, a
+// value nobody wrote, or a value cut short is caught. On s3rver, and on moto_server when present.
+import { findMotoServer, startMotoServer } from "@flowstate/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ASSET,
+  BUCKET,
+  checkAndSweep,
+  type Fixture,
+  inspectIntegrity,
+  type S3Server,
+  useCredentials,
+  useFixtures,
+  useTally,
+} from "./harness.js";
+import { type ChildEvent, type LineProcess, S3rverProcess, startWorker } from "./processes.js";
+
+// Fixed, so a run can be repeated; set FLOWSTATE_INTEGRITY_SEED / _OPS / _ROUNDS to search further.
+const WORKERS = 8;
+const OPS_PER_WORKER = Number(process.env.FLOWSTATE_INTEGRITY_OPS ?? 60);
+const ROUNDS = Number(process.env.FLOWSTATE_INTEGRITY_ROUNDS ?? 100);
+/** Operations per worker when all of them hammer one task key and one asset key. */
+const HOT_OPS = Number(process.env.FLOWSTATE_INTEGRITY_HOT_OPS ?? 120);
+/** Worker i runs the operations of seed SEED + i: the same seeds give the same operations. */
+const SEED = Number(process.env.FLOWSTATE_INTEGRITY_SEED ?? 20_240_101);
+const ROUND_KEY = "watermark";
+
+interface ServerUnderTest {
+  name: string;
+  /** Why the server cannot be started here, or `undefined` when it can. */
+  missing: string | undefined;
+  start(): Promise<{ server: S3Server; stop(): Promise<void> }>;
+}
+
+const SERVERS: ServerUnderTest[] = [
+  {
+    name: "s3rver",
+    missing: undefined,
+    start: async () => {
+      const server = new S3rverProcess();
+      await server.start(BUCKET);
+      return { server, stop: () => server.stop() };
+    },
+  },
+  {
+    name: "moto_server",
+    missing: findMotoServer()
+      ? undefined
+      : "moto_server was not found (FLOWSTATE_MOTO_SERVER, pyenv versions, PATH): install Python moto[server] to run these",
+    start: async () => {
+      const server = await startMotoServer();
+      await server.createBucket(BUCKET);
+      return { server, stop: () => server.stop() };
+    },
+  },
+];
+
+const openFixture = useFixtures();
+
+describe.each(SERVERS)("races between worker processes on $name", ({ name, missing, start }) => {
+  if (missing) {
+    it.skip(`skipped: ${missing}`, () => {});
+    return;
+  }
+  const tally = useTally(`B races on ${name}`);
+  let server: S3Server;
+  let stop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    ({ server, stop } = await start());
+    useCredentials(server);
+  });
+  afterAll(async () => {
+    await stop?.();
+  });
+
+  const worker = (fx: Fixture, config: Record<string, unknown>) =>
+    startWorker({ db: fx.db, backend: fx.backendOptions(), busyTimeoutMs: 10_000, ...config }, fx.workerEnv);
+
+  /**
+   * Runs {@link WORKERS} race workers (seeds `seed`, `seed + 1`, …) on `tis` and the asset, checks
+   * what their gets saw and the invariants, and sweeps with no grace: without faults a race leaves
+   * no orphan (every replaced or removed version is deleted).
+   */
+  async function race(
+    label: string,
+    options: { mapIndices: number[]; keys: string[]; ops: number; seed: number },
+  ) {
+    tally.cases += 1;
+    const fx = await openFixture(server, label.replace(/\W+/g, "-"));
+    const { mapIndices, keys, ops: count, seed } = options;
+    const workers = await Promise.all(
+      Array.from({ length: WORKERS }, (_, index) =>
+        worker(fx, {
+          mode: "race",
+          writer: `w${index}`,
+          seed: seed + index,
+          ops: count,
+          tis: fx.tis.filter((ti) => mapIndices.includes(ti.mapIndex)),
+          asset: { ...ASSET, by: index % 2 === 0 ? "name" : "uri" },
+          keys,
+        }),
+      ),
+    );
+    for (const child of workers) child.send("go");
+    await Promise.all(workers.map((child) => child.nextEvent("done")));
+    expectServerAlive(server);
+    const ops = workers.flatMap((child, index) =>
+      child.events
+        .filter((event) => event.event === "op")
+        .map((event): ChildEvent => ({ ...event, writer: `w${index}` })),
+    );
+    expect(ops).toHaveLength(WORKERS * count);
+    const gets = ops.filter((op) => op.op === "get");
+    const found = gets.filter((op) => op.ok && op.got !== null).length;
+    tally.notes.push(
+      `${label}: ${ops.length} ops by ${WORKERS} processes (${gets.length} gets, ${found} found a value)`,
+    );
+    expect(raceProblems(ops), `seeds ${seed}..${seed + WORKERS - 1}`).toEqual([]);
+    await checkAndSweep(fx, tally, 0);
+  }
+
+  it(
+    `${WORKERS} processes × ${OPS_PER_WORKER} seeded random operations on 3 map indices and one asset (by name and by uri)`,
+    {
+      timeout: 120_000,
+    },
+    () => race("race", { mapIndices: [0, 1, 2], keys: ["a", "b"], ops: OPS_PER_WORKER, seed: SEED }),
+  );
+
+  it(
+    `${WORKERS} processes × ${HOT_OPS} operations on one task key and one asset key: a get never fails while others rewrite the key`,
+    {
+      timeout: 120_000,
+    },
+    () => race("hot keys", { mapIndices: [0], keys: ["a"], ops: HOT_OPS, seed: SEED + 100 }),
+  );
+
+  it(`one asset key set (by name) and deleted (by uri) at the same moment from two processes, ${ROUNDS} rounds`, {
+    timeout: 120_000,
+  }, async () => {
+    tally.cases += 1;
+    const fx = await openFixture(server, "rounds");
+    const roles = [
+      { role: "set", by: "name" },
+      { role: "delete", by: "uri" },
+    ];
+    const [setter, deleter] = (await Promise.all(
+      roles.map(({ role, by }) =>
+        worker(fx, { mode: "rounds", role, asset: { ...ASSET, by }, key: ROUND_KEY, writer: role }),
+      ),
+    )) as [LineProcess, LineProcess];
+    const broken: string[] = [];
+    let overlapped = 0;
+    let rowsLeft = 0;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Mostly at once; in some rounds the delete comes a few milliseconds later, after the row.
+      setter.send(`go ${round}`);
+      deleter.send(`go ${round} ${round % 4 === 3 ? (round * 7) % 23 : 0}`);
+      const done = (child: LineProcess) =>
+        child.next((event) => event.event === "round" && event.round === round, `finishing round ${round}`);
+      const [set, deleted] = await Promise.all([done(setter), done(deleter)]);
+      for (const event of [set, deleted]) {
+        if (!event.ok) broken.push(`round ${round}: ${JSON.stringify(event.error)}`);
+      }
+      if (overlaps(set, deleted)) overlapped += 1;
+      const report = await inspectIntegrity(fx);
+      for (const problem of report.problems) broken.push(`round ${round}: ${problem}`);
+      if (report.orphans.length > 0)
+        broken.push(`round ${round}: ${report.orphans.length} unnamed object(s) left`);
+      rowsLeft += report.rows;
+    }
+    expectServerAlive(server);
+    tally.notes.push(
+      `${ROUNDS} set/delete rounds, operations overlapped in ${overlapped}, a row was left in ${rowsLeft}`,
+    );
+    expect(broken, "rounds that left a row naming nothing, or an orphan").toEqual([]);
+    const [row] = await fx.store.listAssetState();
+    if (row) expect(row.assetName).toBe(ASSET.name);
+    await checkAndSweep(fx, tally, 0);
+  });
+});
+
+/** What the race's observations break: failed operations, and gets of values not written for that scope and key. */
+function raceProblems(ops: ChildEvent[]): string[] {
+  const problems: string[] = [];
+  const writes = new Set(
+    ops.filter((op) => op.op === "set").map((op) => `${op.writer}|${op.seq}|${op.scope}|${op.key}`),
+  );
+  for (const op of ops) {
+    const what = `${op.writer} #${op.seq} ${op.op} ${op.scope} '${op.key}'`;
+    if (!op.ok) {
+      const error = op.error as { code?: string; message?: string };
+      const row = op.row === undefined ? "" : ` (then the row ${op.row})`;
+      problems.push(`${what} failed${row}: ${error.code} ${error.message}`);
+      continue;
+    }
+    if (op.op !== "get" || op.got === null) continue;
+    const got = op.got as { scope?: string; key?: string; writer?: string; seq?: number; notWhole?: string };
+    if (got.notWhole !== undefined)
+      problems.push(`${what} returned a value that is not whole: ${got.notWhole}`);
+    else if (got.scope !== op.scope || got.key !== op.key) {
+      problems.push(`${what} returned the value of ${got.scope} '${got.key}'`);
+    } else if (!writes.has(`${got.writer}|${got.seq}|${got.scope}|${got.key}`)) {
+      problems.push(`${what} returned ${got.writer} #${got.seq}, which no set wrote`);
+    }
+  }
+  return problems;
+}
+
+/** A server that died on its own would fail every operation after it: say so, with its last words. */
+function expectServerAlive(server: S3Server): void {
+  if (server instanceof S3rverProcess) expect(server.running, `s3rver died: ${server.stderr()}`).toBe(true);
+}
+
+/** Whether two workers' operations of one round ran at the same time. */
+function overlaps(a: ChildEvent, b: ChildEvent): boolean {
+  return (a.started as number) < (b.ended as number) && (b.started as number) < (a.ended as number);
+}
