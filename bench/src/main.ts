@@ -33,7 +33,9 @@ try {
     AWS_ACCESS_KEY_ID: server.accessKeyId,
     AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
   });
-  const s3 = createTestS3Client(server);
+  // The raw client retries as the backend's does by default (3 attempts): s3rver now and then
+  // drops a connection under a burst of multipart uploads, and a like-for-like baseline rides it out.
+  const s3 = createTestS3Client(server, { maxAttempts: 3 });
   const backend = new S3StateBackend({
     bucket: "bench",
     endpoint: server.endpoint,

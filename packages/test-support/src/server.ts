@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListBucketsCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import type { ServerProcess } from "./child.js";
 
 /** A running local S3-compatible server, with what a client needs to talk to it. */
@@ -43,6 +43,7 @@ const READY_POLL_MS = 100;
  */
 export function createTestS3Client(
   server: Pick<S3TestServer, "endpoint" | "region" | "accessKeyId" | "secretAccessKey">,
+  overrides: Partial<S3ClientConfig> = {},
 ): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
@@ -52,6 +53,7 @@ export function createTestS3Client(
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     maxAttempts: 1,
+    ...overrides,
   });
 }
 
