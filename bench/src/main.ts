@@ -46,6 +46,13 @@ try {
 
   const rawPut = (key: string, body: string) => () =>
     s3.send(new PutObjectCommand({ Bucket: "bench", Key: `raw/${key}`, Body: body }));
+  // Like for like with a versioned write: a PutObject of a new object each time (s3rver creates a
+  // folder per object, which an overwrite of one key skips).
+  let written = 0;
+  const rawPutNew = (key: string, body: string) => () => {
+    written += 1;
+    return s3.send(new PutObjectCommand({ Bucket: "bench", Key: `raw/${key}/${written}`, Body: body }));
+  };
   const rawGet = (key: string) => async () =>
     (await s3.send(new GetObjectCommand({ Bucket: "bench", Key: `raw/${key}` }))).Body?.transformToString();
 
@@ -63,7 +70,7 @@ try {
     await rawPut(label, value)();
     const ref = await write(label, value);
     s3Cases.push(
-      { name: `set ${label}`, baseline: rawPut(label, value), subject: () => write(label, value) },
+      { name: `set ${label}`, baseline: rawPutNew(label, value), subject: () => write(label, value) },
       {
         name: `get ${label}`,
         baseline: rawGet(label),
