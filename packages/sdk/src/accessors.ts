@@ -32,8 +32,13 @@ import {
   validateStateKey,
   validateStateValue,
 } from "@flowstate/shared-state";
-import { getConfiguredStateBackend } from "./backend-loader.js";
-import { deleteRemovedObjects, type RemovedRow, type ResolvedBackend, warnOrphans } from "./state-objects.js";
+import {
+  deleteRemovedObjects,
+  type RemovedRow,
+  type ResolvedBackend,
+  resolveBackend,
+  warnOrphans,
+} from "./state-objects.js";
 
 /** Pass as `retention` to keep a value until it is deleted, whatever the configured default. */
 export const NEVER_EXPIRE: unique symbol = Symbol.for("flowstate.NEVER_EXPIRE");
@@ -320,13 +325,6 @@ export class AssetStateAccessors {
   [Symbol.iterator](): Iterator<AssetStateAccessor> {
     return this.#all[Symbol.iterator]();
   }
-}
-
-/** The worker backend of these accessors with the class path its rows record, or `undefined`. */
-export async function resolveBackend(deps: AccessorDeps): Promise<ResolvedBackend | undefined> {
-  if (deps.backend === undefined) return getConfiguredStateBackend(deps.conf);
-  const classPath = deps.backendClassPath ?? deps.backend.constructor?.name ?? "custom backend";
-  return { backend: deps.backend, classPath };
 }
 
 /**

@@ -5,14 +5,12 @@
  */
 import {
   ConfigError,
-  type ConfigReader,
   type StateBackend,
   type StateRefToDelete,
   type StateScope,
   TaskScope,
 } from "@flowstate/shared-state";
-import { getConfiguredStateBackend } from "./backend-loader.js";
-import { deleteRemovedObjects, type ResolvedBackend } from "./state-objects.js";
+import { type BackendChoice, deleteRemovedObjects, resolveBackend } from "./state-objects.js";
 
 /** A stored row as the maintenance functions need it: its value or reference, and who wrote it. */
 interface StoredRow {
@@ -40,14 +38,6 @@ export interface ExpiringStateStore {
   purgeExpired(now?: Date): Promise<readonly ExpiredRow[]>;
 }
 
-/** The backend the maintenance functions delete through. */
-interface BackendChoice {
-  /** The configuration whose `[workers] state_backend` names the backend. */
-  conf?: ConfigReader | undefined;
-  /** A backend to use instead of the configured one. */
-  backend?: StateBackend | undefined;
-}
-
 /** Options of {@link purgeExpiredState}. */
 export interface PurgeExpiredStateOptions extends BackendChoice {
   store: ExpiringStateStore;
@@ -73,7 +63,7 @@ export async function purgeExpiredState(options: PurgeExpiredStateOptions): Prom
   const expired = await options.store.purgeExpired(options.now);
   const rows = expired.map((row) => ({ ...row, scope: new TaskScope(row) }));
   const named = rows.filter((row) => row.backend !== null).length;
-  const resolved = named > 0 ? await backendOf(options) : undefined;
+  const resolved = named > 0 ? await resolveBackend(options) : undefined;
   const left = await deleteRemovedObjects(resolved, rows, "the expiry purge");
   return { rows: expired.length, objects: named - left, left };
 }
@@ -130,7 +120,7 @@ export async function sweepOrphanedState(
     throw new ConfigError(`Invalid olderThanMs ${String(graceMs)}: expected a number of milliseconds ≥ 0.`);
   }
   const dryRun = options.dryRun === true;
-  const resolved = await backendOf(options);
+  const resolved = await resolveBackend(options);
   if (resolved === undefined) return { scanned: 0, referenced: 0, young: 0, orphans: [], dryRun };
   const cutoff = (options.now ?? (() => new Date()))().getTime() - graceMs;
   const listed: { ref: string; old: boolean }[] = [];
@@ -165,11 +155,4 @@ async function deleteInBatches(backend: StateBackend, refs: readonly string[]): 
     const batch: StateRefToDelete[] = refs.slice(start, start + SWEEP_BATCH).map((ref) => ({ ref }));
     await backend.deleteStateRefs(batch);
   }
-}
-
-async function backendOf(choice: BackendChoice): Promise<ResolvedBackend | undefined> {
-  if (choice.backend !== undefined) {
-    return { backend: choice.backend, classPath: choice.backend.constructor?.name ?? "custom backend" };
-  }
-  return choice.conf ? getConfiguredStateBackend(choice.conf) : undefined;
 }

@@ -5,13 +5,31 @@
  * touched. The rows are gone either way: a failure here leaves orphan objects, which the sweep
  * removes, and is reported as a process warning rather than failing a call that did its job.
  */
-import type { StateBackend, StateRefToDelete, StateScope } from "@flowstate/shared-state";
+import type { ConfigReader, StateBackend, StateRefToDelete, StateScope } from "@flowstate/shared-state";
+import { getConfiguredStateBackend } from "./backend-loader.js";
 
 /** A worker backend with the class path it is recorded under. */
 export interface ResolvedBackend {
   backend: StateBackend;
   /** `[workers] state_backend`, or the class name of a backend handed over directly. */
   classPath: string;
+}
+
+/** Which backend to use: one handed over directly, else the one `[workers] state_backend` names. */
+export interface BackendChoice {
+  /** A backend to use instead of the configured one (embedding, tests). */
+  backend?: StateBackend | undefined;
+  /** The name rows written through {@link backend} record. @default its class name */
+  backendClassPath?: string | undefined;
+  /** The configuration whose `[workers] state_backend` names the backend. */
+  conf?: ConfigReader | undefined;
+}
+
+/** The chosen backend with the class path its rows record, or `undefined` when there is none. */
+export async function resolveBackend(choice: BackendChoice): Promise<ResolvedBackend | undefined> {
+  const { backend } = choice;
+  if (backend === undefined) return choice.conf ? getConfiguredStateBackend(choice.conf) : undefined;
+  return { backend, classPath: choice.backendClassPath ?? backend.constructor?.name ?? "custom backend" };
 }
 
 /** A removed or replaced row, and the scope and key it belonged to. */
