@@ -426,7 +426,8 @@ const REFUSALS = ["FLOWSTATE_TI_NOT_FOUND", "FLOWSTATE_ASSET_NOT_FOUND"];
 async function discardUnrecorded(write: StoredWrite, resolved: ResolvedBackend, ref: string, error: unknown) {
   const { scope, key, what } = write;
   const refused = error instanceof StateValidationError || REFUSALS.some((code) => hasCode(error, code));
-  const row = refused ? undefined : await write.readRow().catch(() => "unknown" as const);
+  // (async: a client that throws synchronously counts as one that cannot say.)
+  const row = refused ? undefined : await (async () => write.readRow())().catch(() => "unknown" as const);
   if (row === "unknown") {
     warnOrphans(1, what, "the store failed and could not say whether it recorded the new version");
     return;

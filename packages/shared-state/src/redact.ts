@@ -70,7 +70,7 @@ const MAX_CAUSE_DEPTH = 3;
  */
 export function sanitizedCause(error: unknown, depth = 0): Error {
   const record = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = typeof record.message === "string" ? record.message : String(error);
   const copy = new Error(
     redactSecrets(message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message),
   );

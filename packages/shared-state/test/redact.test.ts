@@ -137,6 +137,12 @@ describe("sanitizedCause", () => {
     expect(copy.cause).toMatchObject({ code: "ECONNRESET", message: "socket hang up, password=***" });
   });
 
+  it("keeps the message of a plain object thrown as an error, redacted", () => {
+    const copy = sanitizedCause({ name: "HttpError", message: "GET https://u:pw@h/x failed", status: 502 });
+    expect(copy).toMatchObject({ name: "HttpError", message: "GET https://***@h/x failed", status: 502 });
+    expect(sanitizedCause("plain text").message).toBe("plain text");
+  });
+
   it("drops $response, headers, config, request and $metadata", () => {
     const copy = sanitizedCause(awsLikeError()) as unknown as Record<string, unknown>;
     for (const field of ["$response", "headers", "config", "request", "$metadata", "Code"]) {
