@@ -31,6 +31,7 @@ export {
   type LoadConfigOptions,
   loadConfig,
 } from "./config.js";
+export { HttpStateClient, type HttpStateClientOptions, StateApiError } from "./http-client.js";
 export { type ImportStringOptions, importString } from "./import-string.js";
 export {
   DEFAULT_SWEEP_GRACE_MS,

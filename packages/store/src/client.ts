@@ -24,7 +24,7 @@ import { assetLookup, expiresAtMs, validateTaskInstanceId } from "./validate.js"
  * The embedded {@link StateClient}: the accessors' way into this process's store, playing the
  * part of Airflow's supervisor comms. Task state is addressed by task instance id and stored
  * under its task (dag, run, task, map index), so every try reads what earlier tries wrote.
- * SQLite runs each write in one transaction: a write that throws has changed nothing.
+ * Each dialect runs each write in one transaction: a write that throws has changed nothing.
  */
 export class EmbeddedStateClient implements StateClient {
   readonly #runtime: StoreRuntime;

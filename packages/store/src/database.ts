@@ -1,7 +1,7 @@
 /**
  * The dialect boundary. The store's logic (validation, errors, clocks) lives in `store.ts` and
  * `client.ts`; everything that speaks SQL to one kind of database implements {@link StoreDatabase}.
- * SQLite is the first; PostgreSQL implements the same interface later. Times are epoch
+ * SQLite (`sqlite/`) and PostgreSQL (`postgres/`) implement it. Times are epoch
  * milliseconds here, so that expiry compares as integers in every dialect.
  */
 import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";

@@ -8,7 +8,7 @@ export function storeMessage(operation: string, location: string, problem: strin
   return `[flowstate] [store] ${operation} failed for ${location}: ${problem}`;
 }
 
-/** Wraps a driver error (SQLite, later PostgreSQL) in a `StateStoreError` that keeps it as `cause`. */
+/** Wraps a driver error (SQLite or PostgreSQL) in a `StateStoreError` that keeps it as `cause`. */
 export function wrapDriverError(
   operation: string,
   location: string,

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openSqliteStateStore } from "../src/index.js";
 import { CREATE_SCHEMA_VERSION, LATEST_SCHEMA_VERSION, MIGRATIONS } from "../src/sqlite/schema.js";
-import { countRows, openTestStore, plain, TASK, tempDir } from "./helpers.js";
+import { countRows, openSqliteTestStore, plain, TASK, tempDir } from "./helpers.js";
 
 const NO_EXPIRY = { expiresAt: null };
 
@@ -22,7 +22,7 @@ function withRawConnection<T>(path: string, fn: (db: Database.Database) => T): T
 describe("the SQLite file", () => {
   it("creates parent folders, and is in WAL mode", async () => {
     const path = join(await tempDir(), "nested", "deeper", "metadata.db");
-    const store = await openTestStore({ path });
+    const store = await openSqliteTestStore({ path });
     expect(store.location).toBe(path);
     expect((await stat(path)).isFile()).toBe(true);
     const mode = withRawConnection(path, (db) => db.pragma("journal_mode", { simple: true }));
@@ -43,7 +43,7 @@ describe("the SQLite file", () => {
     await first.close();
     await first.close(); // closing twice is a no-op
 
-    const reopened = await openTestStore({ path });
+    const reopened = await openSqliteTestStore({ path });
     expect(await reopened.getTaskInstance(ti.id)).toEqual(ti);
     expect(await reopened.client().getTaskState(ti.id, "job_id")).toEqual(plain("app_1"));
     expect(await reopened.client().getAssetState({ uri: "s3://orders" }, "watermark")).toEqual(plain("w1"));
@@ -56,7 +56,10 @@ describe("the SQLite file", () => {
 
   it("two stores on one file (like two worker processes) see each other's writes", async () => {
     const path = join(await tempDir(), "shared.db");
-    const [workerA, workerB] = await Promise.all([openTestStore({ path }), openTestStore({ path })]);
+    const [workerA, workerB] = await Promise.all([
+      openSqliteTestStore({ path }),
+      openSqliteTestStore({ path }),
+    ]);
     const ti = await workerA.createTaskInstance(TASK);
     expect(await workerB.getTaskInstance(ti.id)).toEqual(ti);
     await workerB.client().setTaskState(ti.id, "k", "from B", NO_EXPIRY);
@@ -135,7 +138,7 @@ describe("the SQLite file", () => {
 
 describe("failures inside SQLite", () => {
   it("succeedTask with clear_on_success is one transaction: a failed delete keeps the task unfinished", async () => {
-    const store = await openTestStore({ clearOnSuccess: true });
+    const store = await openSqliteTestStore({ clearOnSuccess: true });
     const ti = await store.createTaskInstance(TASK);
     await store.client().setTaskState(ti.id, "k", "v", NO_EXPIRY);
     // Fault injected on purpose: make the delete of task state rows fail.
@@ -148,11 +151,11 @@ describe("failures inside SQLite", () => {
     await expect(succeed).rejects.toThrow(StateStoreError);
     await expect(succeed).rejects.toThrow(`succeedTask failed for ${store.location}: disk on fire`);
     expect((await store.getTaskInstance(ti.id))?.state).toBe("queued");
-    expect(countRows(store, "task_state")).toBe(1);
+    expect(await countRows(store, "task_state")).toBe(1);
   });
 
   it("wraps a locked database in a StateStoreError that names the operation, file and cause", async () => {
-    const store = await openTestStore({ busyTimeoutMs: 20 });
+    const store = await openSqliteTestStore({ busyTimeoutMs: 20 });
     const ti = await store.createTaskInstance(TASK);
     const blocker = new Database(store.location);
     try {
@@ -167,7 +170,7 @@ describe("failures inside SQLite", () => {
       blocker.exec("ROLLBACK");
       blocker.close();
     }
-    expect(countRows(store, "task_state")).toBe(0);
+    expect(await countRows(store, "task_state")).toBe(0);
   });
 });
 
@@ -194,7 +197,7 @@ describe("schema migrations", () => {
   it("migrates a version 1 file to the latest version on open; its rows read back as plain values", async () => {
     const path = join(await tempDir(), "v1.db");
     createVersion1File(path);
-    const store = await openTestStore({ path });
+    const store = await openSqliteTestStore({ path });
     const versions = withRawConnection(path, (db) =>
       db.prepare("SELECT version FROM schema_version ORDER BY version").all(),
     );
@@ -218,7 +221,7 @@ describe("schema migrations", () => {
     const path = join(await tempDir(), "v1.db");
     createVersion1File(path);
     await (await openSqliteStateStore({ path })).close();
-    const store = await openTestStore({ path });
+    const store = await openSqliteTestStore({ path });
     expect(await store.client().getTaskState("ti-1", "job_id")).toEqual(plain("app_1"));
     const count = withRawConnection(path, (db) =>
       db.prepare("SELECT COUNT(*) AS n FROM schema_version").get(),

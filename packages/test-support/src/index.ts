@@ -1,11 +1,12 @@
 /**
- * `@flowstate/test-support`: starts and stops the local S3-compatible servers that flowstate's
+ * `@flowstate/test-support`: starts and stops the local S3-compatible servers (and throwaway PostgreSQL clusters) that flowstate's
  * tests, examples and benchmarks share. Every server runs in a child process on a free port with
  * its data in a temp dir, and dies with the process that started it.
  * @packageDocumentation
  */
 export { startHttpServer, type TestHttpServer } from "./http-server.js";
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
+export { findPostgresBin, type PostgresTestServer, startPostgresServer } from "./postgres.js";
 export { type StartS3ServerOptions, startS3Server } from "./s3rver.js";
 export { createTestS3Client, type S3TestServer } from "./server.js";
 export {

@@ -22,6 +22,25 @@ export type ConfigDefaults = Readonly<Record<string, Readonly<Record<string, Con
  * `config.yml` defaults.
  */
 export const CONFIG_DEFAULTS = {
+  core: {
+    execution_api_server_url: {
+      default: "",
+      type: "string",
+      description:
+        "URL of the state API server's Execution API (`@flowstate/api-server`), e.g. " +
+        "`http://api-server:8080/execution`: workers on many machines reach the metadata store through it " +
+        "with `HttpStateClient`. Empty: the store is used in-process.",
+    },
+  },
+  api_auth: {
+    jwt_secret: {
+      default: "",
+      type: "string",
+      description:
+        "The state API server's HS256 secret (at least 32 bytes) that signs and checks task tokens. " +
+        "Required to run the server; keep it out of workers' configuration.",
+    },
+  },
   workers: {
     state_backend: {
       default: "",
@@ -50,6 +69,13 @@ export const CONFIG_DEFAULTS = {
       type: "boolean",
       description: "Whether a task's state is cleared when the task succeeds.",
     },
+    max_value_bytes: {
+      default: "65536",
+      type: "integer",
+      description:
+        "Largest plain value (UTF-8 bytes) the state API server accepts without a worker backend; " +
+        "larger values need `[workers] state_backend`.",
+    },
   },
   database: {
     sql_alchemy_conn: {
@@ -58,7 +84,22 @@ export const CONFIG_DEFAULTS = {
       description:
         "Metadata store connection URL. `{AIRFLOW_HOME}` in the default is the AIRFLOW_HOME environment " +
         "variable, else the folder of the config file that was read, else `~/airflow` (so a project's " +
-        "database lives next to its airflow.cfg).",
+        "database lives next to its airflow.cfg). A PostgreSQL URL (`postgresql://user:password@host:5432/db`, " +
+        "also `postgres://`, `postgresql+psycopg2://`, `postgresql+psycopg://`) selects PostgreSQL.",
+    },
+    sql_alchemy_pool_size: {
+      default: "10",
+      type: "integer",
+      description:
+        "PostgreSQL only: the most connections one process's store pool opens (Airflow's key; Airflow " +
+        "defaults to 5 plus 10 overflow, flowstate has no overflow).",
+    },
+    statement_timeout_ms: {
+      default: "30000",
+      type: "integer",
+      description:
+        "PostgreSQL only: milliseconds one statement may run before the server cancels it " +
+        "(`statement_timeout`); `0`: no limit.",
     },
   },
 } as const satisfies ConfigDefaults;

@@ -1,6 +1,5 @@
-import { StateStoreError } from "@flowstate/shared-state";
 import type Database from "better-sqlite3";
-import { storeMessage } from "../failures.js";
+import { foreignTablesError, newerSchemaError } from "../migration.js";
 import { CREATE_SCHEMA_VERSION, FLOWSTATE_TABLES, LATEST_SCHEMA_VERSION, MIGRATIONS } from "./schema.js";
 import { SQL } from "./statements.js";
 
@@ -30,7 +29,7 @@ export function migrate(db: Database.Database, location: string): void {
   db.transaction(() => {
     db.exec(CREATE_SCHEMA_VERSION);
     const current = (db.prepare(SQL.currentVersion).get() as { version: number }).version;
-    if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(location, current);
+    if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(location, current, LATEST_SCHEMA_VERSION);
     if (current === 0) refuseForeignTables(db, location);
     for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
       db.exec(migration.sql);
@@ -39,20 +38,14 @@ export function migrate(db: Database.Database, location: string): void {
   }).immediate();
 }
 
-function newerSchemaError(location: string, found: number): StateStoreError {
-  const problem =
-    `the database has schema version ${found}, newer than the ${LATEST_SCHEMA_VERSION} ` +
-    "this @flowstate/store understands. Upgrade @flowstate/store.";
-  return new StateStoreError(storeMessage("open", location, problem));
-}
-
 // A SQLite file with our table names but no schema_version was written by something else
 // (e.g. Airflow's own airflow.db); writing into it would corrupt both.
 function refuseForeignTables(db: Database.Database, location: string): void {
   const rows = db.prepare(SQL.existingTables).all(JSON.stringify(FLOWSTATE_TABLES)) as { name: string }[];
   if (rows.length === 0) return;
-  const problem =
-    `it is a SQLite database with table(s) ${rows.map((r) => r.name).join(", ")} that flowstate did not ` +
-    "create. Point [database] sql_alchemy_conn (or the path option) at a new file for flowstate.";
-  throw new StateStoreError(storeMessage("open", location, problem));
+  throw foreignTablesError(
+    location,
+    rows.map((r) => r.name),
+    { what: "SQLite database", fresh: "a new file", option: "the path option" },
+  );
 }

@@ -4,11 +4,9 @@
  * milliseconds (INTEGER) so that `expires_at <= now` compares exactly.
  */
 
-/** One step of the schema. Applied in order, each once per database file. */
-export interface Migration {
-  version: number;
-  sql: string;
-}
+import { latestVersion, type Migration } from "../migration.js";
+
+export { FLOWSTATE_TABLES, type Migration } from "../migration.js";
 
 /** Created before anything else; every other table comes from a migration. */
 export const CREATE_SCHEMA_VERSION = `
@@ -16,9 +14,6 @@ CREATE TABLE IF NOT EXISTS schema_version (
   version    INTEGER PRIMARY KEY NOT NULL,
   applied_at INTEGER NOT NULL
 )`;
-
-/** The tables of migration 1; a file without `schema_version` but with one of them is not ours. */
-export const FLOWSTATE_TABLES = ["task_instance", "task_state", "asset", "asset_state"] as const;
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -79,4 +74,4 @@ ALTER TABLE asset_state ADD COLUMN backend TEXT;
 ];
 
 /** The schema version this code writes and reads. */
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+export const LATEST_SCHEMA_VERSION = latestVersion(MIGRATIONS);

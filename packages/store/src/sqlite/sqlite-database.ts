@@ -1,6 +1,15 @@
 import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
 import Database from "better-sqlite3";
 import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey, TaskStateWrite } from "../database.js";
+import {
+  type AssetStateRecord,
+  assetFilterParams,
+  assetStateRow,
+  type TaskStateRecord,
+  taskFilterParams,
+  taskParams,
+  taskStateRow,
+} from "../rows.js";
 import type {
   AssetStateFilter,
   AssetStateRow,
@@ -12,12 +21,6 @@ import type {
 import { sqliteAdvice } from "./advice.js";
 import { configureConnection, migrate } from "./migrate.js";
 import { SQL, type StatementName } from "./statements.js";
-
-type TaskStateRecord = Omit<TaskStateRow, "expiresAt" | "updatedAt"> & {
-  expiresAtMs: number | null;
-  updatedAtMs: number;
-};
-type AssetStateRecord = Omit<AssetStateRow, "updatedAt"> & { updatedAtMs: number };
 
 /**
  * The SQLite dialect over better-sqlite3. better-sqlite3 is synchronous; the methods are async
@@ -108,12 +111,7 @@ export class SqliteDatabase implements StoreDatabase {
   }
 
   async listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]> {
-    const rows = this.#statement("listTaskState").all({
-      dagId: filter.dagId ?? null,
-      runId: filter.runId ?? null,
-      taskId: filter.taskId ?? null,
-      mapIndex: filter.mapIndex ?? null,
-    }) as TaskStateRecord[];
+    const rows = this.#statement("listTaskState").all(taskFilterParams(filter)) as TaskStateRecord[];
     return rows.map(taskStateRow);
   }
 
@@ -169,11 +167,8 @@ export class SqliteDatabase implements StoreDatabase {
   }
 
   async listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]> {
-    const rows = this.#statement("listAssetState").all({
-      name: filter.name ?? null,
-      uri: filter.uri ?? null,
-    }) as AssetStateRecord[];
-    return rows.map(({ updatedAtMs, ...row }) => ({ ...row, updatedAt: new Date(updatedAtMs) }));
+    const rows = this.#statement("listAssetState").all(assetFilterParams(filter)) as AssetStateRecord[];
+    return rows.map(assetStateRow);
   }
 
   adviceFor(error: unknown): string | undefined {
@@ -193,16 +188,4 @@ export class SqliteDatabase implements StoreDatabase {
     }
     return statement;
   }
-}
-
-function taskStateRow({ expiresAtMs, updatedAtMs, ...row }: TaskStateRecord): TaskStateRow {
-  return {
-    ...row,
-    expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs),
-    updatedAt: new Date(updatedAtMs),
-  };
-}
-
-function taskParams(task: TaskKey): TaskKey {
-  return { dagId: task.dagId, runId: task.runId, taskId: task.taskId, mapIndex: task.mapIndex };
 }

@@ -1,0 +1,152 @@
+import { ConfigError, type StateClient } from "@flowstate/shared-state";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { errors, jwtVerify, SignJWT } from "jose";
+import { ApiError } from "./errors.js";
+
+/** The audience every task token is issued for; a token for another audience is refused. */
+export const TOKEN_AUDIENCE = "flowstate:execution-api";
+/** The issuer written into task tokens. */
+export const TOKEN_ISSUER = "flowstate";
+/** Shortest accepted HS256 secret, in UTF-8 bytes (256 bits, as RFC 7518 asks). */
+export const MIN_SECRET_BYTES = 32;
+
+/** An asset a token grants, by name, by uri, or both (an Airflow `Asset`). */
+export interface GrantedAsset {
+  name?: string | undefined;
+  uri?: string | undefined;
+}
+
+/** Arguments of {@link issueTaskToken}. */
+export interface IssueTaskTokenOptions {
+  /** The server's HS256 secret (`[api_auth] jwt_secret`), at least {@link MIN_SECRET_BYTES} bytes. */
+  secret: string;
+  /** The task instance the token is for: its `sub`. */
+  tiId: string;
+  /** The task's inlet assets: their state may be read and written. */
+  inlets?: readonly GrantedAsset[];
+  /** The task's outlet assets: their state may be read and written. */
+  outlets?: readonly GrantedAsset[];
+  /** How long the token is valid, in seconds. @default 3600 */
+  ttlSeconds?: number;
+}
+
+/** What a verified token allows. */
+export interface TaskPrincipal {
+  tiId: string;
+  assets: GrantedAsset[];
+}
+
+/**
+ * Issues a signed, expiring token (HS256 JWT) for one task instance: `sub` is the task instance
+ * id, `aud` {@link TOKEN_AUDIENCE}, `exp` now + `ttlSeconds`, and the `assets` claim lists the
+ * inlets and outlets whose state the task may touch.
+ */
+export async function issueTaskToken(options: IssueTaskTokenOptions): Promise<string> {
+  const { tiId, ttlSeconds = 3600 } = options;
+  if (typeof tiId !== "string" || tiId === "")
+    throw new ConfigError("issueTaskToken: tiId must be a non-empty string.");
+  if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
+    throw new ConfigError("issueTaskToken: ttlSeconds must be a positive number.");
+  }
+  const assets = [...(options.inlets ?? []), ...(options.outlets ?? [])].map(({ name, uri }) => ({
+    ...(name === undefined ? {} : { name }),
+    ...(uri === undefined ? {} : { uri }),
+  }));
+  return new SignJWT({ assets })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(tiId)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuer(TOKEN_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + Math.ceil(ttlSeconds))
+    .sign(secretKey(options.secret));
+}
+
+/**
+ * The HS256 key of a secret.
+ * @throws `ConfigError` naming `[api_auth] jwt_secret` when the secret is missing or too short.
+ */
+export function secretKey(secret: unknown): Uint8Array {
+  if (typeof secret !== "string" || Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) {
+    throw new ConfigError(
+      `[api_auth] jwt_secret must be set to a secret of at least ${MIN_SECRET_BYTES} bytes (e.g. the output of \`openssl rand -hex 32\`).`,
+      { section: "api_auth", key: "jwt_secret" },
+    );
+  }
+  return new TextEncoder().encode(secret);
+}
+
+const principals = new WeakMap<FastifyRequest, TaskPrincipal>();
+
+/** An `onRequest` hook that verifies the bearer token and remembers its principal. */
+export function authenticate(key: Uint8Array) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const token = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+    if (!token)
+      throw new ApiError(401, "unauthorized", "Send the task's token: `Authorization: Bearer <token>`.");
+    principals.set(request, await verify(token, key));
+  };
+}
+
+async function verify(token: string, key: Uint8Array): Promise<TaskPrincipal> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: ["HS256"],
+      audience: TOKEN_AUDIENCE,
+      issuer: TOKEN_ISSUER,
+      requiredClaims: ["sub", "exp"],
+    });
+    return { tiId: payload.sub as string, assets: grantedAssets(payload.assets) };
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) {
+      throw new ApiError(401, "unauthorized", "The token has expired; the task needs a new one.");
+    }
+    throw new ApiError(401, "unauthorized", "The token is not valid for this server.");
+  }
+}
+
+function grantedAssets(claim: unknown): GrantedAsset[] {
+  if (!Array.isArray(claim)) return [];
+  return claim.flatMap((entry: unknown) => {
+    if (typeof entry !== "object" || entry === null) return [];
+    const { name, uri } = entry as Record<string, unknown>;
+    return [
+      { name: typeof name === "string" ? name : undefined, uri: typeof uri === "string" ? uri : undefined },
+    ];
+  });
+}
+
+/** The principal of an authenticated request. */
+export function principalOf(request: FastifyRequest): TaskPrincipal {
+  const principal = principals.get(request);
+  if (!principal) throw new ApiError(401, "unauthorized", "Send the task's token.");
+  return principal;
+}
+
+/** @throws 403 unless the token is for task instance `tiId`. */
+export function requireTaskInstance(request: FastifyRequest, tiId: string): void {
+  if (principalOf(request).tiId !== tiId) {
+    throw new ApiError(403, "forbidden", "The token is for another task instance.");
+  }
+}
+
+/**
+ * @throws 403 unless the token grants the asset. The asset is resolved in the store first, so an
+ *   asset granted by name is reachable by its uri, and the other way round.
+ */
+export async function requireAsset(
+  request: FastifyRequest,
+  client: StateClient,
+  asset: { name: string } | { uri: string },
+): Promise<void> {
+  const { assets } = principalOf(request);
+  const found = await client.getAsset(asset);
+  const identity: GrantedAsset = found ?? asset;
+  const granted = assets.some(
+    (grant) =>
+      (grant.name !== undefined && grant.name === identity.name) ||
+      (grant.uri !== undefined && grant.uri === identity.uri),
+  );
+  if (!granted) throw new ApiError(403, "forbidden", "The token does not grant this asset.");
+}

@@ -1,0 +1,280 @@
+import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
+import pg from "pg";
+import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey, TaskStateWrite } from "../database.js";
+import {
+  type AssetStateRecord,
+  assetFilterParams,
+  assetStateRow,
+  type TaskStateRecord,
+  taskFilterParams,
+  taskParams,
+  taskStateRow,
+} from "../rows.js";
+import type {
+  AssetStateFilter,
+  AssetStateRow,
+  TaskInstanceRecord,
+  TaskInstanceState,
+  TaskStateFilter,
+  TaskStateRow,
+} from "../types.js";
+import { postgresAdvice } from "./advice.js";
+import { migrate } from "./migrate.js";
+import { SQL, type StatementName } from "./statements.js";
+import { inTransaction } from "./transaction.js";
+
+/** How many expired rows one purge statement deletes; the purge loops until none are left. */
+export const PURGE_BATCH_SIZE = 1000;
+/**
+ * How often a write retries "lock the row, else insert it" when another transaction inserted
+ * the same key in between. Each retry means a concurrent writer made progress.
+ */
+const MAX_UPSERT_ATTEMPTS = 50;
+const BIGINT_OID = 20;
+
+/** How to reach the server. */
+export interface PostgresConnectOptions {
+  /** The URL handed to `pg` (holds the password: never shown). */
+  connectionString: string;
+  /** The URL without credentials, for messages. */
+  location: string;
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+type Queryable = pg.Pool | pg.PoolClient;
+type Params = Record<string, unknown>;
+
+// Epoch milliseconds (BIGINT) come back as numbers: they are far below 2^53.
+const TYPES = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === BIGINT_OID && format !== "binary"
+      ? (text: string) => Number(text)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The PostgreSQL dialect over a `pg` pool. Every write that reads and changes rows runs in one
+ * READ COMMITTED transaction; the row a write replaces is locked (`SELECT … FOR UPDATE`) before
+ * it is changed, so concurrent writers of one key each get back exactly the version they
+ * replaced. Deletes use `DELETE … RETURNING`.
+ */
+export class PostgresDatabase implements StoreDatabase {
+  readonly location: string;
+  readonly #pool: pg.Pool;
+
+  private constructor(pool: pg.Pool, location: string) {
+    this.#pool = pool;
+    this.location = location;
+  }
+
+  /** Connects, migrates the schema, and keeps the pool. Throws the driver's error, or a `StateStoreError`. */
+  static async open(options: PostgresConnectOptions): Promise<PostgresDatabase> {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      statement_timeout: options.statementTimeoutMs,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      keepAlive: true,
+      application_name: "flowstate",
+      types: TYPES,
+    });
+    // An idle connection the server closes (restart, admin shutdown) is dropped by the pool; the
+    // next query connects anew and reports its own error. Without a listener it would crash the process.
+    pool.on("error", () => {});
+    try {
+      await migrate(pool, options.location);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw error;
+    }
+    return new PostgresDatabase(pool, options.location);
+  }
+
+  async insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean> {
+    return (await this.#query(this.#pool, "insertTaskInstance", { ...record, nowMs })).rowCount === 1;
+  }
+
+  async findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined> {
+    return (await this.#rows<TaskInstanceRecord>(this.#pool, "selectTaskInstance", { id }))[0];
+  }
+
+  async finishTaskInstance(
+    id: string,
+    state: TaskInstanceState,
+    clearState: boolean,
+    nowMs: number,
+  ): Promise<RemovedTaskState[] | undefined> {
+    return this.#transaction(async (client) => {
+      const updated = await this.#query(client, "updateTaskInstanceState", { id, state, nowMs });
+      if (updated.rowCount !== 1) return undefined;
+      return clearState ? this.#rows<RemovedTaskState>(client, "deleteTaskStateOfInstance", { id }) : [];
+    });
+  }
+
+  async readTaskState(task: TaskKey, key: string, nowMs: number): Promise<StoredState | undefined> {
+    return (
+      await this.#rows<StoredState>(this.#pool, "selectTaskState", { ...taskParams(task), key, nowMs })
+    )[0];
+  }
+
+  async writeTaskState(
+    task: TaskKey,
+    key: string,
+    row: TaskStateWrite,
+    nowMs: number,
+  ): Promise<StoredState | undefined> {
+    const { value, backend, expiresAtMs } = row;
+    const params = { ...taskParams(task), key, value, backend, expiresAtMs, nowMs };
+    return this.#lockThenWrite(params, {
+      lock: "lockTaskState",
+      update: "updateTaskState",
+      insert: "insertTaskState",
+    });
+  }
+
+  async deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined> {
+    return (await this.#rows<StoredState>(this.#pool, "deleteTaskStateKey", { ...taskParams(task), key }))[0];
+  }
+
+  async clearTaskState(task: TaskKey, allMapIndices: boolean): Promise<RemovedTaskState[]> {
+    const statement = allMapIndices ? "clearTaskStateOfAllMapIndices" : "clearTaskStateOfMapIndex";
+    return this.#rows<RemovedTaskState>(this.#pool, statement, { ...taskParams(task) });
+  }
+
+  async listTaskState(filter: TaskStateFilter): Promise<TaskStateRow[]> {
+    return (await this.#rows<TaskStateRecord>(this.#pool, "listTaskState", taskFilterParams(filter))).map(
+      taskStateRow,
+    );
+  }
+
+  /**
+   * Deletes expired rows {@link PURGE_BATCH_SIZE} at a time (each statement short, under the
+   * statement timeout), all in one transaction: a purge that fails has removed nothing, so no
+   * removed row goes unreported.
+   */
+  async purgeExpiredTaskState(nowMs: number): Promise<TaskStateRow[]> {
+    return this.#transaction(async (client) => {
+      const removed: TaskStateRecord[] = [];
+      for (;;) {
+        const batch = await this.#rows<TaskStateRecord>(client, "purgeExpiredTaskStateBatch", {
+          nowMs,
+          batchSize: PURGE_BATCH_SIZE,
+        });
+        removed.push(...batch);
+        if (batch.length < PURGE_BATCH_SIZE) return removed.map(taskStateRow);
+      }
+    });
+  }
+
+  async upsertAsset(name: string, uri: string): Promise<string | undefined> {
+    // Two statements, no transaction: a concurrent registration of the uri under another name
+    // makes the upsert fail on the uri's unique index (23505); the owner is read again then.
+    for (let attempt = 0; ; attempt++) {
+      const [owner] = await this.#rows<AssetIdentity>(this.#pool, "selectAssetByUri", { uri });
+      if (owner && owner.name !== name) return owner.name;
+      try {
+        await this.#query(this.#pool, "upsertAsset", { name, uri });
+        return undefined;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "23505" || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  async findActiveAsset(lookup: AssetLookup): Promise<AssetIdentity | undefined> {
+    const statement = lookup.column === "name" ? "selectActiveAssetByName" : "selectActiveAssetByUri";
+    return (await this.#rows<AssetIdentity>(this.#pool, statement, { lookup: lookup.value }))[0];
+  }
+
+  async readAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
+    return (await this.#rows<StoredState>(this.#pool, "selectAssetState", { assetId, key }))[0];
+  }
+
+  async writeAssetState(
+    assetId: number,
+    key: string,
+    row: StoredState,
+    nowMs: number,
+  ): Promise<StoredState | undefined> {
+    const params = { assetId, key, value: row.value, backend: row.backend, nowMs };
+    return this.#lockThenWrite(params, {
+      lock: "lockAssetState",
+      update: "updateAssetState",
+      insert: "insertAssetState",
+    });
+  }
+
+  async deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
+    return (await this.#rows<StoredState>(this.#pool, "deleteAssetStateKey", { assetId, key }))[0];
+  }
+
+  async clearAssetState(assetId: number): Promise<RemovedAssetState[]> {
+    return this.#rows<RemovedAssetState>(this.#pool, "clearAssetState", { assetId });
+  }
+
+  async listAssetState(filter: AssetStateFilter): Promise<AssetStateRow[]> {
+    return (await this.#rows<AssetStateRecord>(this.#pool, "listAssetState", assetFilterParams(filter))).map(
+      assetStateRow,
+    );
+  }
+
+  adviceFor(error: unknown): string | undefined {
+    return postgresAdvice(error);
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  /**
+   * The upsert that answers with exactly the row it replaced: lock the row (`FOR UPDATE` waits
+   * for a concurrent writer and then sees its version); if there is one, update it and return
+   * it; if not, insert (`ON CONFLICT DO NOTHING`) and, when a concurrent transaction inserted
+   * the key first, go round again to lock that row. A plain `INSERT … ON CONFLICT DO UPDATE`
+   * cannot return the replaced version under READ COMMITTED.
+   */
+  async #lockThenWrite(
+    params: Params,
+    statements: { lock: StatementName; update: StatementName; insert: StatementName },
+  ): Promise<StoredState | undefined> {
+    return this.#transaction(async (client) => {
+      for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
+        const [replaced] = await this.#rows<StoredState>(client, statements.lock, params);
+        if (replaced) {
+          await this.#query(client, statements.update, params);
+          return replaced;
+        }
+        if ((await this.#query(client, statements.insert, params)).rowCount === 1) return undefined;
+      }
+      throw new Error(
+        `the key was inserted and deleted by other writers ${MAX_UPSERT_ATTEMPTS} times while this write ran. Retry`,
+      );
+    });
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, work);
+  }
+
+  async #query(client: Queryable, name: StatementName, params: Params): Promise<pg.QueryResult> {
+    const statement = SQL[name];
+    const values = statement.params.map((param) => toParameter(param, params[param]));
+    return client.query({ text: statement.text, values });
+  }
+
+  async #rows<T>(client: Queryable, name: StatementName, params: Params): Promise<T[]> {
+    return (await this.#query(client, name, params)).rows.map(fromRow) as T[];
+  }
+}
+
+// `value` is BYTEA: UTF-8 in, UTF-8 out.
+function toParameter(name: string, value: unknown): unknown {
+  if (value === undefined) throw new Error(`missing statement parameter @${name}`);
+  return name === "value" && typeof value === "string" ? Buffer.from(value, "utf8") : value;
+}
+
+function fromRow(row: Record<string, unknown>): Record<string, unknown> {
+  return Buffer.isBuffer(row.value) ? { ...row, value: row.value.toString("utf8") } : row;
+}
