@@ -52,4 +52,5 @@ export {
   type TaskInstanceInfo,
   type TaskRunResult,
 } from "./run-task.js";
+export { type StateClientFromConfigOptions, stateClientFromConfig } from "./state-client.js";
 export { ORPHANED_OBJECTS_WARNING } from "./state-objects.js";
