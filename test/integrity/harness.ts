@@ -58,6 +58,11 @@ export interface FixtureOptions {
   /** @default 200 — short, so a test that locks the store from another process fails fast. */
   busyTimeoutMs?: number;
   clearOnSuccess?: boolean;
+  /**
+   * Opens the fixture's store instead of the SQLite file in its dir (e.g. on a throwaway
+   * PostgreSQL). `onCleanup` registers what to undo after the test, after the store is closed.
+   */
+  openStore?: (onCleanup: (cleanup: () => Promise<void>) => void) => Promise<StateStore>;
 }
 
 let fixtureCount = 0;
@@ -82,11 +87,13 @@ export function useFixtures(): (
     fixtureCount += 1;
     const prefix = `it/${process.pid}-${Date.now().toString(36)}-${fixtureCount}-${label}`;
     const db = join(dir, "airflow.db");
-    const store = await openSqliteStateStore({
-      path: db,
-      busyTimeoutMs: options.busyTimeoutMs ?? 200,
-      clearOnSuccess: options.clearOnSuccess ?? false,
-    });
+    const store = options.openStore
+      ? await options.openStore((cleanup) => cleanups.push(cleanup))
+      : await openSqliteStateStore({
+          path: db,
+          busyTimeoutMs: options.busyTimeoutMs ?? 200,
+          clearOnSuccess: options.clearOnSuccess ?? false,
+        });
     cleanups.push(() => store.close());
     const raw = createTestS3Client(server);
     cleanups.push(async () => raw.destroy());

@@ -12,9 +12,13 @@
 //   asset; one {"event":"op"} line per operation with what a get returned.
 // - "rounds": on each "go <n> [<delay ms>]" line, one set, delete or clear of one asset key;
 //   {"event":"round"} with when it started and ended.
+// - "serve": a state API server (startApiServer) on `config.database` (PostgreSQL) with
+//   `config.jwtSecret`; {"event":"ready","url":<its /execution URL>}, then serves until stdin ends.
+// With `config.api` ({ url, tokens: { <ti id>: token }, assetToken }), "race" and "rounds" open
+// no store: they reach it only through that API server with an HttpStateClient per token.
 import { createInterface } from "node:readline";
 import { S3StateBackend } from "@flowstate/backend-s3";
-import { AssetStateAccessor, Config, runTask, TaskStateAccessor } from "@flowstate/sdk";
+import { AssetStateAccessor, Config, HttpStateClient, runTask, TaskStateAccessor } from "@flowstate/sdk";
 import { TaskScope } from "@flowstate/shared-state";
 import { openSqliteStateStore } from "@flowstate/store";
 import { intercept, makeValue, parseValue, scopeLabel, seededRandom } from "./shared.mjs";
@@ -48,13 +52,39 @@ function nextLine() {
 }
 
 async function openWorker({ clearOnSuccess = false } = {}) {
+  const backend = new S3StateBackend(config.backend);
+  if (config.api) {
+    // Over HTTP: one client per token, and no store at all.
+    const clients = new Map();
+    const clientOf = (token) => {
+      if (!clients.has(token)) clients.set(token, new HttpStateClient({ url: config.api.url, token }));
+      return clients.get(token);
+    };
+    return {
+      backend,
+      taskClient: (ti) => clientOf(config.api.tokens[ti.id]),
+      assetClient: () => clientOf(config.api.assetToken),
+      close: async () => {
+        await Promise.all([...clients.values()].map((client) => client.close()));
+        await backend.close();
+      },
+    };
+  }
   const store = await openSqliteStateStore({
     path: config.db,
     clearOnSuccess,
     busyTimeoutMs: config.busyTimeoutMs ?? 5000,
   });
-  const backend = new S3StateBackend(config.backend);
-  return { store, backend };
+  return {
+    store,
+    backend,
+    taskClient: () => store.client(),
+    assetClient: () => store.client(),
+    close: async () => {
+      await backend.close();
+      await store.close();
+    },
+  };
 }
 
 function taskAccessor(ti, deps) {
@@ -118,25 +148,25 @@ async function rowAfter(target, key, error) {
 }
 
 async function race() {
-  const { store, backend } = await openWorker();
-  const deps = { client: store.client(), backend, conf };
+  const worker = await openWorker();
+  const { backend } = worker;
   const random = seededRandom(config.seed);
   const pick = (items) => items[Math.floor(random() * items.length)];
   const asset = config.asset;
-  const client = store.client();
+  const assetDeps = { client: worker.assetClient(), backend, conf };
   const targets = [
     ...config.tis.map((ti) => ({
       kind: "task",
       label: scopeLabel(ti),
-      state: taskAccessor(ti, deps),
-      readRow: (key) => client.getTaskState(ti.id, key),
+      state: taskAccessor(ti, { client: worker.taskClient(ti), backend, conf }),
+      readRow: (key) => worker.taskClient(ti).getTaskState(ti.id, key),
     })),
     {
       kind: "asset",
       label: scopeLabel({ name: asset.name }),
-      readRow: (key) => client.getAssetState({ name: asset.name }, key),
+      readRow: (key) => assetDeps.client.getAssetState({ name: asset.name }, key),
       state: new AssetStateAccessor(
-        asset.by === "uri" ? { ...deps, uri: asset.uri } : { ...deps, name: asset.name },
+        asset.by === "uri" ? { ...assetDeps, uri: asset.uri } : { ...assetDeps, name: asset.name },
       ),
     },
   ];
@@ -173,17 +203,15 @@ async function race() {
     }
   }
   emit({ event: "done" });
-  await backend.close();
-  await store.close();
+  await worker.close();
 }
 
 async function rounds() {
-  const { store, backend } = await openWorker();
+  const worker = await openWorker();
   const asset = config.asset;
+  const deps = { client: worker.assetClient(), backend: worker.backend, conf };
   const state = new AssetStateAccessor(
-    asset.by === "uri"
-      ? { client: store.client(), backend, conf, uri: asset.uri }
-      : { client: store.client(), backend, conf, name: asset.name },
+    asset.by === "uri" ? { ...deps, uri: asset.uri } : { ...deps, name: asset.name },
   );
   const label = scopeLabel({ name: asset.name });
   emit({ event: "ready" });
@@ -212,11 +240,22 @@ async function rounds() {
       emit({ event: "round", round, ok: false, error: describeError(error), ...times() });
     }
   }
-  await backend.close();
-  await store.close();
+  await worker.close();
 }
 
-const modes = { step, race, rounds };
+async function serve() {
+  const { startApiServer } = await import("@flowstate/api-server");
+  const serverConf = Config.fromString(
+    `[database]\nsql_alchemy_conn = ${config.database}\n[api_auth]\njwt_secret = ${config.jwtSecret}\n`,
+    { env: {} },
+  );
+  const server = await startApiServer({ conf: serverConf, port: 0, logger: false });
+  emit({ event: "ready", url: server.apiUrl });
+  await nextLine(); // any line stops it; so does the end of stdin (the process exits)
+  await server.close();
+}
+
+const modes = { step, race, rounds, serve };
 try {
   await modes[config.mode]();
   process.exit(0);

@@ -331,7 +331,7 @@ export class AssetStateAccessors {
  * How often a read follows a row that other workers keep switching to new versions (each switch
  * deletes the version the read was about to fetch) before it gives up with a retryable error.
  */
-const READ_ATTEMPTS = 10;
+const READ_ATTEMPTS = 50;
 
 interface StoredRead {
   key: string;
@@ -378,9 +378,9 @@ function keptReplacing(key: string, backend: string, cause: unknown): StateBacke
   );
 }
 
-/** A short, growing, jittered pause, so readers do not chase writers in lock step. */
+/** A short, growing (up to 50 ms), jittered pause, so readers do not chase writers in lock step. */
 function pause(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 5));
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 10) * 5));
 }
 
 interface StoredWrite {
