@@ -13,6 +13,7 @@ import { type StateBackend, TaskScope } from "@flowstate/shared-state";
 import { openSqliteStateStore } from "@flowstate/store";
 import { createTestS3Client, startS3Server } from "@flowstate/test-support";
 import Database from "better-sqlite3";
+import { runApiServerBench } from "./api.js";
 import { type Comparison, compare, printTable } from "./compare.js";
 
 // The AWS SDK warns that its 2027 releases need Node 22; the benchmark output need not repeat it.
@@ -157,3 +158,5 @@ try {
   await server.stop();
   await rm(workDir, { recursive: true, force: true });
 }
+
+await runApiServerBench();

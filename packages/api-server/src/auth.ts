@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { ConfigError, type StateClient } from "@flowstate/shared-state";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -78,18 +79,40 @@ export function secretKey(secret: unknown): Uint8Array {
 
 const principals = new WeakMap<FastifyRequest, TaskPrincipal>();
 
-/** An `onRequest` hook that verifies the bearer token and remembers its principal. */
+/** Verified tokens kept, so a task's next call skips the signature check: at most this many. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * An `onRequest` hook that verifies the bearer token and remembers its principal. The key is
+ * imported once, and a verified token is remembered until it expires (a token is its own cache
+ * key: the same string always carries the same claims), so a task's calls after its first cost no
+ * signature check.
+ */
 export function authenticate(key: Uint8Array) {
+  const secret = createSecretKey(key);
+  const verified = new Map<string, { principal: TaskPrincipal; expiresAtMs: number }>();
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const token = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
     if (!token)
       throw new ApiError(401, "unauthorized", "Send the task's token: `Authorization: Bearer <token>`.");
-    principals.set(request, await verify(token, key));
+    const known = verified.get(token);
+    if (known !== undefined && Date.now() < known.expiresAtMs) {
+      principals.set(request, known.principal);
+      return;
+    }
+    verified.delete(token);
+    const checked = await verify(token, secret);
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+    verified.set(token, checked);
+    principals.set(request, checked.principal);
   };
 }
 
-async function verify(token: string, key: Uint8Array): Promise<TaskPrincipal> {
+async function verify(
+  token: string,
+  key: KeyObject,
+): Promise<{ principal: TaskPrincipal; expiresAtMs: number }> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
@@ -97,7 +120,8 @@ async function verify(token: string, key: Uint8Array): Promise<TaskPrincipal> {
       issuer: TOKEN_ISSUER,
       requiredClaims: ["sub", "exp"],
     });
-    return { tiId: payload.sub as string, assets: grantedAssets(payload.assets) };
+    const principal = { tiId: payload.sub as string, assets: grantedAssets(payload.assets) };
+    return { principal, expiresAtMs: (payload.exp as number) * 1000 };
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
       throw new ApiError(401, "unauthorized", "The token has expired; the task needs a new one.");

@@ -51,6 +51,15 @@ describe("authentication", () => {
     expect(answer.json().message).toContain("expired");
   });
 
+  it("refuses a token that expired after it was accepted (a verified token is remembered only until it expires)", async () => {
+    const shortLived = await issueTaskToken({ secret: SECRET, tiId: h.ti.id, ttlSeconds: 1 });
+    expect((await read(bearer(shortLived))).statusCode).not.toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const answer = await read(bearer(shortLived));
+    expect(answer.statusCode).toBe(401);
+    expect(answer.json().message).toContain("expired");
+  });
+
   it("refuses a token for another audience, and an unsigned one", async () => {
     const otherAudience = await new SignJWT({})
       .setProtectedHeader({ alg: "HS256" })
