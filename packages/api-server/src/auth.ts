@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { ConfigError, type StateClient } from "@flowstate/shared-state";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -17,10 +17,15 @@ export interface GrantedAsset {
   uri?: string | undefined;
 }
 
-/** Arguments of {@link issueTaskToken}. */
+/** Arguments of {@link issueTaskToken}: the server's secret, or the private half of its key pair. */
 export interface IssueTaskTokenOptions {
   /** The server's HS256 secret (`[api_auth] jwt_secret`), at least {@link MIN_SECRET_BYTES} bytes. */
-  secret: string;
+  secret?: string | undefined;
+  /**
+   * An Ed25519 private key (PEM, PKCS#8) to sign with EdDSA instead (`[api_auth] jwt_private_key_path`);
+   * the server then needs only its public half.
+   */
+  privateKey?: string | KeyObject | undefined;
   /** The task instance the token is for: its `sub`. */
   tiId: string;
   /** The task's inlet assets: their state may be read and written. */
@@ -53,14 +58,56 @@ export async function issueTaskToken(options: IssueTaskTokenOptions): Promise<st
     ...(name === undefined ? {} : { name }),
     ...(uri === undefined ? {} : { uri }),
   }));
+  const signing =
+    options.privateKey === undefined
+      ? { alg: "HS256", key: createSecretKey(secretKey(options.secret)) }
+      : { alg: "EdDSA", key: ed25519PrivateKey(options.privateKey) };
   return new SignJWT({ assets })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: signing.alg, typ: "JWT" })
     .setSubject(tiId)
     .setAudience(TOKEN_AUDIENCE)
     .setIssuer(TOKEN_ISSUER)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + Math.ceil(ttlSeconds))
-    .sign(secretKey(options.secret));
+    .sign(signing.key);
+}
+
+/** How the server checks task tokens: one algorithm, one key (no algorithm is taken from a token). */
+export interface TokenVerification {
+  algorithm: "HS256" | "EdDSA";
+  key: KeyObject;
+}
+
+/**
+ * The server's verification key: the public half of an Ed25519 key pair when a private key is
+ * given, else the HS256 secret.
+ * @throws `ConfigError` naming the config key to fix.
+ */
+export function tokenVerification(secret: unknown, privateKey?: string | KeyObject): TokenVerification {
+  if (privateKey !== undefined) {
+    return { algorithm: "EdDSA", key: createPublicKey(ed25519PrivateKey(privateKey)) };
+  }
+  return { algorithm: "HS256", key: createSecretKey(secretKey(secret)) };
+}
+
+function ed25519PrivateKey(pem: string | KeyObject): KeyObject {
+  let key: KeyObject;
+  try {
+    key = typeof pem === "string" ? createPrivateKey(pem) : pem;
+  } catch (error) {
+    throw new ConfigError(
+      "[api_auth] jwt_private_key_path must name a PEM (PKCS#8) Ed25519 private key, e.g. made with `openssl genpkey -algorithm ed25519`.",
+      { section: "api_auth", key: "jwt_private_key_path" },
+      { cause: new Error(error instanceof Error ? error.message : String(error)) },
+    );
+  }
+  if (key.type !== "private" || key.asymmetricKeyType !== "ed25519") {
+    throw new ConfigError(
+      `[api_auth] jwt_private_key_path must name an Ed25519 private key, got ${key.asymmetricKeyType ?? key.type} (make one with \`openssl genpkey -algorithm ed25519\`).`,
+      { section: "api_auth", key: "jwt_private_key_path" },
+    );
+  }
+  return key;
 }
 
 /**
@@ -88,8 +135,7 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * key: the same string always carries the same claims), so a task's calls after its first cost no
  * signature check.
  */
-export function authenticate(key: Uint8Array) {
-  const secret = createSecretKey(key);
+export function authenticate(verification: TokenVerification) {
   const verified = new Map<string, { principal: TaskPrincipal; expiresAtMs: number }>();
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
@@ -102,7 +148,7 @@ export function authenticate(key: Uint8Array) {
       return;
     }
     verified.delete(token);
-    const checked = await verify(token, secret);
+    const checked = await verify(token, verification);
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
     verified.set(token, checked);
     principals.set(request, checked.principal);
@@ -111,11 +157,11 @@ export function authenticate(key: Uint8Array) {
 
 async function verify(
   token: string,
-  key: KeyObject,
+  { algorithm, key }: TokenVerification,
 ): Promise<{ principal: TaskPrincipal; expiresAtMs: number }> {
   try {
     const { payload } = await jwtVerify(token, key, {
-      algorithms: ["HS256"],
+      algorithms: [algorithm],
       audience: TOKEN_AUDIENCE,
       issuer: TOKEN_ISSUER,
       requiredClaims: ["sub", "exp"],

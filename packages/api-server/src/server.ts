@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { ConfigError, type ConfigReader } from "@flowstate/shared-state";
 import { openStateStore, type StateStore } from "@flowstate/store";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { registerAssetStateRoutes } from "./asset-states.js";
-import { authenticate, secretKey } from "./auth.js";
+import { authenticate, type TokenVerification, tokenVerification } from "./auth.js";
 import type { RouteContext } from "./context.js";
 import { handleError, handleNotFound } from "./errors.js";
 import { type DocumentedRoute, openApiDocument, routeCollector } from "./openapi.js";
@@ -44,6 +45,11 @@ export interface ApiServerOptions {
   port?: number;
   /** HS256 secret that signs task tokens, at least 32 bytes. @default `[api_auth] jwt_secret` */
   jwtSecret?: string;
+  /**
+   * An Ed25519 private key (PEM, PKCS#8): tokens are then EdDSA-signed with it and checked with its
+   * public half, and `jwtSecret` is not used. @default the file `[api_auth] jwt_private_key_path` names
+   */
+  jwtPrivateKey?: string;
   /** Largest plain value (no `backend`), in UTF-8 bytes. @default `[state_store] max_value_bytes`, else 65536 */
   maxValueBytes?: number;
   /**
@@ -73,7 +79,7 @@ export interface RunningApiServer {
  * @throws `ConfigError` for a missing or short secret, a bad `maxValueBytes`, or neither store nor conf.
  */
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
-  const key = secretKey(options.jwtSecret ?? options.conf?.get("api_auth", "jwt_secret", { fallback: "" }));
+  const key = await verificationOf(options);
   const maxValueBytes = resolveMaxValueBytes(options);
   const store = options.store ?? (options.conf ? await openStateStore(options.conf) : undefined);
   if (!store) throw new ConfigError("createApiServer needs a `store`, or a `conf` to open one with.");
@@ -95,11 +101,32 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   return app;
 }
 
+/** The key pair's public half when a private key is configured, else the shared secret. */
+async function verificationOf(options: ApiServerOptions): Promise<TokenVerification> {
+  const path = options.conf?.get("api_auth", "jwt_private_key_path", { fallback: "" }).trim();
+  const privateKey = options.jwtPrivateKey ?? (path ? await readPrivateKey(path) : undefined);
+  return tokenVerification(
+    options.jwtSecret ?? options.conf?.get("api_auth", "jwt_secret", { fallback: "" }),
+    privateKey,
+  );
+}
+
+async function readPrivateKey(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      `[api_auth] jwt_private_key_path names ${path}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"}. Point it at the PEM file of an Ed25519 private key.`,
+      { section: "api_auth", key: "jwt_private_key_path" },
+    );
+  }
+}
+
 async function registerRoutes(
   app: FastifyInstance,
   store: StateStore,
   maxValueBytes: number,
-  key: Uint8Array,
+  key: TokenVerification,
 ): Promise<void> {
   const routes: DocumentedRoute[] = [];
   app.addHook("onRoute", routeCollector(routes));

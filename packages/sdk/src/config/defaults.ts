@@ -38,7 +38,14 @@ export const CONFIG_DEFAULTS = {
       type: "string",
       description:
         "The state API server's HS256 secret (at least 32 bytes) that signs and checks task tokens. " +
-        "Required to run the server; keep it out of workers' configuration.",
+        "Required to run the server unless `jwt_private_key_path` is set; keep it out of workers' configuration.",
+    },
+    jwt_private_key_path: {
+      default: "",
+      type: "string",
+      description:
+        "A PEM (PKCS#8) Ed25519 private key: task tokens are then EdDSA-signed with it and the server " +
+        "checks them with its public half; `jwt_secret` is not used. Empty: HS256 with `jwt_secret`.",
     },
   },
   workers: {
