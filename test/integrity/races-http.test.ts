@@ -15,13 +15,12 @@ import {
   BUCKET,
   checkAndSweep,
   type Fixture,
-  inspectIntegrity,
   useCredentials,
   useFixtures,
   useTally,
 } from "./harness.js";
 import { type ChildEvent, type LineProcess, S3rverProcess, startWorker } from "./processes.js";
-import { overlaps, raceProblems } from "./race-checks.js";
+import { raceProblems, runSetDeleteRounds } from "./race-checks.js";
 
 // Fixed, so a run can be repeated; the same variables as races.test.ts search further.
 const WORKERS = 8;
@@ -184,26 +183,7 @@ describe("races between worker processes over HTTP (2 API servers) on PostgreSQL
         );
       }),
     )) as [LineProcess, LineProcess];
-    const broken: string[] = [];
-    let overlapped = 0;
-    let rowsLeft = 0;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      // Mostly at once; in some rounds the delete comes a few milliseconds later, after the row.
-      setter.send(`go ${round}`);
-      deleter.send(`go ${round} ${round % 4 === 3 ? (round * 7) % 23 : 0}`);
-      const done = (child: LineProcess) =>
-        child.next((event) => event.event === "round" && event.round === round, `finishing round ${round}`);
-      const [set, deleted] = await Promise.all([done(setter), done(deleter)]);
-      for (const event of [set, deleted]) {
-        if (!event.ok) broken.push(`round ${round}: ${JSON.stringify(event.error)}`);
-      }
-      if (overlaps(set, deleted)) overlapped += 1;
-      const report = await inspectIntegrity(fx);
-      for (const problem of report.problems) broken.push(`round ${round}: ${problem}`);
-      if (report.orphans.length > 0)
-        broken.push(`round ${round}: ${report.orphans.length} unnamed object(s) left`);
-      rowsLeft += report.rows;
-    }
+    const { broken, overlapped, rowsLeft } = await runSetDeleteRounds(fx, setter, deleter, ROUNDS);
     expectAlive(cluster);
     tally.notes.push(
       `${ROUNDS} set/delete rounds via 2 servers, operations overlapped in ${overlapped}, a row was left in ${rowsLeft}`,

@@ -11,14 +11,13 @@ import {
   BUCKET,
   checkAndSweep,
   type Fixture,
-  inspectIntegrity,
   type S3Server,
   useCredentials,
   useFixtures,
   useTally,
 } from "./harness.js";
 import { type ChildEvent, type LineProcess, S3rverProcess, startWorker } from "./processes.js";
-import { overlaps, raceProblems } from "./race-checks.js";
+import { raceProblems, runSetDeleteRounds } from "./race-checks.js";
 
 // Fixed, so a run can be repeated; set FLOWSTATE_INTEGRITY_SEED / _OPS / _ROUNDS to search further.
 const WORKERS = 8;
@@ -155,26 +154,7 @@ describe.each(SERVERS)("races between worker processes on $name", ({ name, missi
         worker(fx, { mode: "rounds", role, asset: { ...ASSET, by }, key: ROUND_KEY, writer: role }),
       ),
     )) as [LineProcess, LineProcess];
-    const broken: string[] = [];
-    let overlapped = 0;
-    let rowsLeft = 0;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      // Mostly at once; in some rounds the delete comes a few milliseconds later, after the row.
-      setter.send(`go ${round}`);
-      deleter.send(`go ${round} ${round % 4 === 3 ? (round * 7) % 23 : 0}`);
-      const done = (child: LineProcess) =>
-        child.next((event) => event.event === "round" && event.round === round, `finishing round ${round}`);
-      const [set, deleted] = await Promise.all([done(setter), done(deleter)]);
-      for (const event of [set, deleted]) {
-        if (!event.ok) broken.push(`round ${round}: ${JSON.stringify(event.error)}`);
-      }
-      if (overlaps(set, deleted)) overlapped += 1;
-      const report = await inspectIntegrity(fx);
-      for (const problem of report.problems) broken.push(`round ${round}: ${problem}`);
-      if (report.orphans.length > 0)
-        broken.push(`round ${round}: ${report.orphans.length} unnamed object(s) left`);
-      rowsLeft += report.rows;
-    }
+    const { broken, overlapped, rowsLeft } = await runSetDeleteRounds(fx, setter, deleter, ROUNDS);
     expectServerAlive(server);
     tally.notes.push(
       `${ROUNDS} set/delete rounds, operations overlapped in ${overlapped}, a row was left in ${rowsLeft}`,
