@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, type ConfigReader } from "@flowstate/shared-state";
-import { builtInOption, builtInSection } from "./config/defaults.js";
+import { builtInOption, builtInSection, CONFIG_DEFAULTS } from "./config/defaults.js";
 import { type Environment, envValue, expandValue, homeDir } from "./config/expand.js";
 import { envPath, findConfigFile } from "./config/find-file.js";
 import { type IniSections, parseIni } from "./config/ini-file.js";
@@ -52,6 +52,22 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Confi
   const found = await findConfigFile({ cwd, env, file: options.file });
   if (!found) return Config.fromString("", { baseDir: cwd, env });
   return Config.fromString(found.text, { file: found.file, env });
+}
+
+/** One option as {@link Config.listOptions} reports it. */
+export interface ConfigOptionEntry {
+  /** Section name, lower-case. */
+  section: string;
+  /** Key, lower-case. */
+  key: string;
+  /** The value a worker reads (expanded). */
+  value: string;
+  /** Where it came from: an `AIRFLOW__…` variable, the config file (or text), or a built-in default. */
+  kind: "environment" | "file" | "default";
+  /** `/path/airflow.cfg line 3`, `environment variable AIRFLOW__WORKERS__STATE_BACKEND` or `built-in default`. */
+  source: string;
+  /** The line in the file, for values from it. */
+  line?: number;
 }
 
 /** A value as read, with where it came from. */
@@ -171,6 +187,43 @@ export class Config implements ConfigReader {
         .map((variable) => variable.slice(prefix.length).toLowerCase()),
     ]);
     return Object.fromEntries([...keys].map((key) => [key, this.get(name, key)]));
+  }
+
+  /**
+   * Every option set anywhere (built-in defaults, the file, `AIRFLOW__…` variables), each with its
+   * expanded value and where that value came from, sorted by section then key. Values are not
+   * redacted: callers that print them decide what to hide.
+   * @param section Only this section's options.
+   * @throws ConfigError when a value cannot be expanded (a variable that refers to itself).
+   */
+  listOptions(section?: string): ConfigOptionEntry[] {
+    const sections = section === undefined ? this.#sectionNames() : [normalizeName(section)];
+    const entries: ConfigOptionEntry[] = [];
+    for (const name of sections.sort()) {
+      for (const key of Object.keys(this.getSection(name)).sort()) {
+        const found = this.#lookup(name, key);
+        if (!found) continue;
+        entries.push({
+          section: name,
+          key,
+          value: this.#expand(name, key, found),
+          kind: found.kind,
+          source: describe(found),
+          ...(found.line === undefined ? {} : { line: found.line }),
+        });
+      }
+    }
+    return entries;
+  }
+
+  /** Section names from the defaults, the file and `AIRFLOW__SECTION__KEY` variables, lower-case. */
+  #sectionNames(): string[] {
+    const names = new Set([...Object.keys(CONFIG_DEFAULTS), ...this.#sections.keys()]);
+    for (const variable of Object.keys(this.#env)) {
+      const match = /^AIRFLOW__([A-Z0-9_]+?)__[A-Z0-9_]+$/i.exec(variable);
+      if (match?.[1]) names.add(match[1].toLowerCase());
+    }
+    return [...names];
   }
 
   /**

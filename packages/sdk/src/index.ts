@@ -27,6 +27,7 @@ export {
   type ConfigDefaults,
   type ConfigFromStringOptions,
   type ConfigOptionDescription,
+  type ConfigOptionEntry,
   type ConfigOptionType,
   type LoadConfigOptions,
   loadConfig,
