@@ -1,9 +1,16 @@
 import { dirname, join, resolve } from "node:path";
 import { ConfigError, type ConfigReader } from "@flowstate/shared-state";
+import {
+  DEFAULT_SECTION,
+  type IniSection,
+  type ParsedConfigText,
+  parseConfigText,
+} from "./config/configparser.js";
 import { builtInOption, builtInSection, CONFIG_DEFAULTS } from "./config/defaults.js";
+import { DEPRECATED_OPTIONS, type DeprecatedOption } from "./config/deprecated.js";
 import { type Environment, envValue, expandValue, homeDir } from "./config/expand.js";
 import { envPath, findConfigFile } from "./config/find-file.js";
-import { type IniSections, parseIni } from "./config/ini-file.js";
+import { InterpolationFailure, interpolate } from "./config/interpolation.js";
 
 export {
   CONFIG_DEFAULTS,
@@ -78,6 +85,10 @@ interface ConfigValue {
   source: string;
   /** For values from the INI text: the line, shown in messages. */
   line?: number;
+  /** For values from the INI text: the section as written, whose keys `%(name)s` refers to. */
+  section?: string;
+  /** The moved option this value was read from, because the current one is set nowhere. */
+  movedFrom?: DeprecatedOption;
 }
 
 const BOOLEANS = new Map([
@@ -91,24 +102,36 @@ const BOOLEANS = new Map([
 
 /**
  * The airflow.cfg-style configuration: an INI file, overridden by `AIRFLOW__{SECTION}__{KEY}`
- * environment variables, over the built-in {@link CONFIG_DEFAULTS}. Section and key names are
- * case-insensitive. Values are trimmed, and values from the file or the environment have `$VAR`,
- * `${VAR}` and a leading `~` expanded, as Airflow does.
+ * environment variables, over the built-in {@link CONFIG_DEFAULTS}.
  *
- * Not supported from Airflow: the `_CMD` and `_SECRET` variants of options and environment
- * variables, `[section] key: value` syntax, and values continued over several lines.
+ * The file is read as Airflow's `AirflowConfigParser` (Python's `configparser`) reads it: `key =
+ * value` or `key: value`; whole-line `#`/`;` comments only, so `#` and `;` inside a value are part
+ * of it; indented lines continue a value (joined with newlines); quotes and backslashes kept as
+ * written; a section or a key written twice is an error; `%%` is `%` and `%(name)s` is the value
+ * of `name` in the same section or `[DEFAULT]`, whose keys every section of the file inherits.
+ * Names are looked up in lower case, as Airflow does: `get("Workers", "State_Backend")` reads
+ * `[workers] state_backend`, while a `[Workers]` header or a `State_Backend` key in the file is
+ * never read (a warning names them). Values from the file or the environment then have `$VAR`,
+ * `${VAR}` and a leading `~` expanded; environment values are not `%`-interpolated.
+ *
+ * An option Airflow moved ({@link DEPRECATED_OPTIONS}, e.g. `[core] sql_alchemy_conn`) is read
+ * under its old name when the new one is set nowhere, with a `DeprecationWarning`.
+ *
+ * Not supported from Airflow: the `_CMD` and `_SECRET` variants of options and environment variables.
  */
 export class Config implements ConfigReader {
   /** The config file that was read (absolute), if any. */
   readonly file: string | undefined;
   /** The folder of the config file, else the working directory. Plugins resolve from here. */
   readonly baseDir: string;
-  readonly #sections: IniSections;
+  readonly #parsed: ParsedConfigText;
   readonly #env: Environment;
   readonly #textSource: string;
+  /** Moved options already warned about: one warning each per configuration. */
+  readonly #warned = new Set<DeprecatedOption>();
 
-  private constructor(sections: IniSections, textSource: string, init: ConfigFromStringOptions) {
-    this.#sections = sections;
+  private constructor(parsed: ParsedConfigText, textSource: string, init: ConfigFromStringOptions) {
+    this.#parsed = parsed;
     this.#textSource = textSource;
     this.#env = init.env ?? process.env;
     this.file = init.file === undefined ? undefined : resolve(init.file);
@@ -122,7 +145,9 @@ export class Config implements ConfigReader {
    */
   static fromString(text: string, options: ConfigFromStringOptions = {}): Config {
     const source = options.file === undefined ? "config text" : resolve(options.file);
-    return new Config(parseIni(text, source), source, options);
+    const parsed = parseConfigText(text, source);
+    warnUnreadNames(parsed, source);
+    return new Config(parsed, source, options);
   }
 
   /**
@@ -147,7 +172,8 @@ export class Config implements ConfigReader {
       if (options?.fallback !== undefined) return options.fallback;
       throw this.#missing(section, key);
     }
-    const text = this.#expand(section, key, found);
+    // Python's int(), which Airflow's getint uses, ignores surrounding whitespace.
+    const text = this.#expand(section, key, found).trim();
     const number = Number(text);
     if (/^[+-]?\d+$/.test(text) && Number.isSafeInteger(number)) return number;
     throw this.#invalid(section, key, found, text, "is not an integer. Set it to a whole number such as 30");
@@ -155,7 +181,8 @@ export class Config implements ConfigReader {
 
   /**
    * Like {@link get}, parsed as Airflow parses booleans: `True`/`t`/`1` or `False`/`f`/`0`, in
-   * any case.
+   * any case, around whitespace; as in Airflow's `getboolean`, a `#` and what follows are ignored
+   * (`True # keep`), although `get` keeps them.
    * @throws ConfigError naming where the value came from, the section, the key and the value.
    */
   getBoolean(section: string, key: string, options?: { fallback?: boolean }): boolean {
@@ -165,7 +192,7 @@ export class Config implements ConfigReader {
       throw this.#missing(section, key);
     }
     const text = this.#expand(section, key, found);
-    const value = BOOLEANS.get(text.toLowerCase());
+    const value = BOOLEANS.get(text.split("#")[0]?.trim().toLowerCase() ?? "");
     if (value !== undefined) return value;
     throw this.#invalid(section, key, found, text, "is not a boolean. Set it to True or False");
   }
@@ -175,13 +202,17 @@ export class Config implements ConfigReader {
     return this.#lookup(section, key) !== undefined;
   }
 
-  /** Every key of `section` (lower-case) from the defaults, the file and the environment, expanded. */
+  /**
+   * Every key of `section` (lower-case) from the defaults, the file (with the file's `[DEFAULT]`
+   * keys, when the file has the section) and the environment, expanded.
+   */
   getSection(section: string): Record<string, string> {
     const name = normalizeName(section);
     const prefix = `${envPrefix(name)}__`;
+    const inFile = this.#parsed.sections.get(name);
     const keys = new Set([
       ...Object.keys(builtInSection(name)),
-      ...(this.#sections.get(name)?.keys() ?? []),
+      ...[...(inFile?.keys() ?? []), ...(inFile ? this.#parsed.defaults.keys() : [])].filter(isLowerCase),
       ...Object.keys(this.#env)
         .filter((variable) => variable.startsWith(prefix) && variable.length > prefix.length)
         .map((variable) => variable.slice(prefix.length).toLowerCase()),
@@ -218,7 +249,11 @@ export class Config implements ConfigReader {
 
   /** Section names from the defaults, the file and `AIRFLOW__SECTION__KEY` variables, lower-case. */
   #sectionNames(): string[] {
-    const names = new Set([...Object.keys(CONFIG_DEFAULTS), ...this.#sections.keys()]);
+    // A section the file names in another case is never read (see warnUnreadNames).
+    const names = new Set([
+      ...Object.keys(CONFIG_DEFAULTS),
+      ...[...this.#parsed.sections.keys()].filter(isLowerCase),
+    ]);
     for (const variable of Object.keys(this.#env)) {
       const match = /^AIRFLOW__([A-Z0-9_]+?)__[A-Z0-9_]+$/i.exec(variable);
       if (match?.[1]) names.add(match[1].toLowerCase());
@@ -228,36 +263,98 @@ export class Config implements ConfigReader {
 
   /**
    * Where the value of `[section] key` comes from, for messages: `/path/airflow.cfg line 3`,
-   * `environment variable AIRFLOW__WORKERS__STATE_BACKEND` or `built-in default`; `undefined`
-   * when it is not set.
+   * `environment variable AIRFLOW__WORKERS__STATE_BACKEND` or `built-in default`, followed by the
+   * old option's name when the value comes from a moved one (`/path/airflow.cfg line 3 ([core]
+   * sql_alchemy_conn, moved to [database] sql_alchemy_conn in Airflow 2.3.0)`); `undefined` when
+   * it is not set.
    */
   describeSource(section: string, key: string): string | undefined {
     const found = this.#lookup(section, key);
-    return found && describe(found);
+    if (!found?.movedFrom) return found && describe(found);
+    const { oldSection, oldKey, since } = found.movedFrom;
+    return `${describe(found)} ([${oldSection}] ${oldKey}, moved to [${found.movedFrom.section}] ${found.movedFrom.key} in Airflow ${since})`;
   }
 
+  /**
+   * The variable, then the file; for an option Airflow moved, then its old name (variable, then
+   * file); then the built-in default. (Airflow reads the old variable before the new name in the
+   * file; here the new name wins wherever it is set, so one place never hides the other.)
+   */
   #lookup(section: string, key: string): ConfigValue | undefined {
     const [s, k] = [normalizeName(section), normalizeName(key)];
-    const variable = envVariableName(s, k);
-    const fromEnv = envValue(this.#env, variable);
-    if (fromEnv !== undefined)
-      return { kind: "environment", raw: fromEnv, source: `environment variable ${variable}` };
-    const fromFile = this.#sections.get(s)?.get(k);
-    if (fromFile) return { kind: "file", raw: fromFile.value, source: this.#textSource, line: fromFile.line };
+    const current = this.#fromEnv(s, k) ?? this.#fromFile(s, k);
+    if (current) return current;
+    const moved = DEPRECATED_OPTIONS.find((option) => option.section === s && option.key === k);
+    const old =
+      moved &&
+      (this.#fromEnv(moved.oldSection, moved.oldKey) ?? this.#fromFile(moved.oldSection, moved.oldKey));
+    if (moved && old) {
+      this.#warnMoved(moved);
+      return { ...old, movedFrom: moved };
+    }
     const builtIn = builtInOption(s, k);
     return builtIn && { kind: "default", raw: builtIn.default, source: "built-in default" };
   }
 
+  #fromEnv(section: string, key: string): ConfigValue | undefined {
+    const variable = envVariableName(section, key);
+    const raw = envValue(this.#env, variable);
+    return raw === undefined
+      ? undefined
+      : { kind: "environment", raw, source: `environment variable ${variable}` };
+  }
+
+  /** configparser's `has_option`: `[DEFAULT]` keys count only in a section the file has. */
+  #fromFile(section: string, key: string): ConfigValue | undefined {
+    const options = this.#parsed.sections.get(section);
+    const option = options && (options.get(key) ?? this.#parsed.defaults.get(key));
+    if (!option) return undefined;
+    return { kind: "file", raw: option.value, source: this.#textSource, line: option.line, section };
+  }
+
+  /** Airflow's `_warn_deprecate`, once per moved option and configuration. */
+  #warnMoved(moved: DeprecatedOption): void {
+    if (this.#warned.has(moved)) return;
+    this.#warned.add(moved);
+    const message =
+      moved.section === moved.oldSection
+        ? `The ${moved.oldKey} option in [${moved.section}] has been renamed to ${moved.key} - the old setting has been used, but please update your config.`
+        : `The ${moved.oldKey} option in [${moved.oldSection}] has been moved to the ${moved.key} option in [${moved.section}] - the old setting has been used, but please update your config.`;
+    process.emitWarning(message, { type: "DeprecationWarning", code: "FLOWSTATE_DEPRECATED_OPTION" });
+  }
+
+  /** The value a reader sees: `%` interpolation for file values (as configparser's `get`), then `$VAR` and `~`. */
   #expand(section: string, key: string, found: ConfigValue): string {
     if (found.kind === "default") return found.raw.replaceAll("{AIRFLOW_HOME}", this.#airflowHome());
-    const expanded = expandValue(found.raw.trim(), this.#env);
-    if (expanded !== undefined) return expanded.trim();
+    const text = found.kind === "file" ? this.#interpolate(section, key, found) : found.raw;
+    const expanded = expandValue(text, this.#env);
+    if (expanded !== undefined) return expanded;
     throw this.#invalid(
       section,
       key,
       found,
       found.raw,
       "keeps growing when its $VARIABLES are expanded (a variable refers to itself). Fix the variable",
+    );
+  }
+
+  #interpolate(section: string, key: string, found: ConfigValue): string {
+    const options = this.#parsed.sections.get(found.section ?? "");
+    const defaults = this.#parsed.defaults;
+    try {
+      return interpolate(found.raw, (name) => (options?.get(name) ?? defaults.get(name))?.value);
+    } catch (error) {
+      if (!(error instanceof InterpolationFailure)) throw error;
+      // The value is not shown: it may be a password.
+      return this.#throwInterpolation(section, key, found, error);
+    }
+  }
+
+  #throwInterpolation(section: string, key: string, found: ConfigValue, error: InterpolationFailure): never {
+    throw new ConfigError(
+      `Invalid config value for [${section}] ${key} in ${describe(found)}: ${error.problem} (Airflow's configparser raises ${error.kind} for it).`,
+      { source: found.source, section, key },
+      { cause: error },
     );
   }
 
@@ -295,6 +392,33 @@ function envPrefix(section: string): string {
 
 function normalizeName(name: string): string {
   return name.trim().toLowerCase();
+}
+
+/** Whether Airflow can read a section or key by this name: it looks names up in lower case. */
+function isLowerCase(name: string): boolean {
+  return name === normalizeName(name);
+}
+
+/**
+ * One warning listing the sections and keys of the file that no lookup reaches, because Airflow
+ * (and so flowstate) looks names up in lower case: `[Workers]` is not `[workers]`.
+ */
+function warnUnreadNames(parsed: ParsedConfigText, source: string): void {
+  const unread: string[] = [];
+  const keysOf = (section: string, options: IniSection) => {
+    for (const [key, option] of options)
+      if (!isLowerCase(key)) unread.push(`[${section}] ${key} (line ${option.line})`);
+  };
+  keysOf(DEFAULT_SECTION, parsed.defaults);
+  for (const [section, options] of parsed.sections) {
+    if (isLowerCase(section)) keysOf(section, options);
+    else unread.push(`[${section}] (line ${parsed.sectionLines.get(section)})`);
+  }
+  if (unread.length === 0) return;
+  process.emitWarning(
+    `${source}: Airflow reads section and key names in lower case only, so these are never read: ${unread.join(", ")}. Write them in lower case.`,
+    { code: "FLOWSTATE_CONFIG_NAME_CASE" },
+  );
 }
 
 function describe(found: ConfigValue): string {

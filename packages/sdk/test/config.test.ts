@@ -149,7 +149,7 @@ describe("loadConfig: which file", () => {
     const error = await configError(() => loadConfig({ cwd: root, env: {} }));
     expect(error.message).toContain(file);
     expect(error.message).toContain("line 3");
-    expect(error.message).toContain('"[workers"');
+    expect(error.message).toContain("closing bracket");
   });
 
   it("reads a file changed after a first load (no stale cache)", async () => {
@@ -162,8 +162,8 @@ describe("loadConfig: which file", () => {
 
 describe("Config values", () => {
   const text = [
-    "[Workers]",
-    "State_Backend = file.Backend",
+    "[workers]",
+    "state_backend = file.Backend",
     'state_backend_kwargs = {"bucket": "b"}',
     "[state_store]",
     "default_retention_days = 7",
@@ -174,9 +174,10 @@ describe("Config values", () => {
     "# another comment",
     "url = postgresql://u:p@h/db?sslmode=require",
     'quoted = \'{"prefix": "a#b"}\'',
-    "commented = value ; an inline comment",
+    "commented = value ; not a comment in Airflow",
     "empty =",
     "flag = true",
+    "colon: value",
   ].join("\n");
   const conf = Config.fromString(text, { file: "/etc/airflow/airflow.cfg", env: { HOME } });
 
@@ -185,19 +186,31 @@ describe("Config values", () => {
     expect(conf.baseDir).toBe("/etc/airflow");
   });
 
-  it("treats section and key names case-insensitively", () => {
+  it("looks section and key names up in lower case, as Airflow does", () => {
     expect(conf.get("workers", "state_backend")).toBe("file.Backend");
     expect(conf.get("WORKERS", "STATE_BACKEND")).toBe("file.Backend");
     expect(conf.has("Workers", "State_Backend")).toBe(true);
   });
 
-  it("returns values as text, as the file wrote them (ini's quoting and comment rules)", () => {
+  it("does not read a section or key the file spells in another case (Airflow does not)", () => {
+    const mixed = Config.fromString(
+      "[Workers]\nstate_backend = a.A\n[state_store]\nClear_On_Success = True\n",
+      {
+        env: {},
+      },
+    );
+    expect(mixed.get("workers", "state_backend")).toBe("");
+    expect(mixed.getBoolean("state_store", "clear_on_success")).toBe(false);
+  });
+
+  it("returns values as the file wrote them: quotes, '#' and ';' kept, as Airflow's configparser does", () => {
     expect(conf.get("workers", "state_backend_kwargs")).toBe('{"bucket": "b"}');
     expect(conf.get("custom", "url")).toBe("postgresql://u:p@h/db?sslmode=require");
-    expect(JSON.parse(conf.get("custom", "quoted"))).toEqual({ prefix: "a#b" });
-    expect(conf.get("custom", "commented")).toBe("value");
+    expect(conf.get("custom", "quoted")).toBe('\'{"prefix": "a#b"}\'');
+    expect(conf.get("custom", "commented")).toBe("value ; not a comment in Airflow");
     expect(conf.get("custom", "empty")).toBe("");
     expect(conf.get("custom", "flag")).toBe("true");
+    expect(conf.get("custom", "colon")).toBe("value");
   });
 
   it("falls back to the built-in defaults, and the defaults win over `fallback` as in Airflow", () => {
@@ -241,7 +254,9 @@ describe("Config values", () => {
     const withEnv = Config.fromString(text, {
       env: { AIRFLOW__WORKERS__EXTRA_OPTION: "from env", AIRFLOW__WORKERS__STATE_BACKEND: "env.Backend" },
     });
+    const builtIns = Object.entries(CONFIG_DEFAULTS.workers).map(([key, option]) => [key, option.default]);
     expect(withEnv.getSection("WORKERS")).toEqual({
+      ...Object.fromEntries(builtIns),
       state_backend: "env.Backend",
       state_backend_kwargs: '{"bucket": "b"}',
       extra_option: "from env",
@@ -251,15 +266,16 @@ describe("Config values", () => {
 });
 
 describe("Config: environment overrides and expansion", () => {
-  it("lets AIRFLOW__{SECTION}__{KEY} win over the file, even when empty", () => {
+  it("lets AIRFLOW__{SECTION}__{KEY} win over the file, even when empty, keeping its value as set", () => {
     const text = "[workers]\nstate_backend = file.Backend\n[state_store]\ndefault_retention_days = 7\n";
     const conf = Config.fromString(text, {
       env: {
-        AIRFLOW__WORKERS__STATE_BACKEND: "  env.Backend  ",
+        AIRFLOW__WORKERS__STATE_BACKEND: "env.Backend ",
         AIRFLOW__STATE_STORE__DEFAULT_RETENTION_DAYS: "",
       },
     });
-    expect(conf.get("workers", "state_backend")).toBe("env.Backend");
+    // Airflow does not strip environment values.
+    expect(conf.get("workers", "state_backend")).toBe("env.Backend ");
     expect(conf.describeSource("workers", "state_backend")).toBe(
       "environment variable AIRFLOW__WORKERS__STATE_BACKEND",
     );
@@ -409,15 +425,12 @@ describe("Config: typed values", () => {
 describe("Config: malformed INI text", () => {
   it.each([
     ["an unclosed section header", "[workers]\nstate_backend = a.B\n[state_store", 3, "closing bracket"],
-    ["an empty section name", "[]\nkey = value", 1, "section name is empty"],
-    ["a line with no '='", "[workers]\nstate_backend", 2, "neither a [section] header"],
-    ["a 'key: value' line", "[workers]\nstate_backend: a.B", 2, "':' is not supported"],
-    ["an empty key", "[workers]\n= a.B", 2, "key before '=' is empty"],
+    ["an empty section name", "[]\nkey = value", 1, "before any [section] header"],
+    ["a line with no '=' or ':'", "[workers]\nstate_backend", 2, "neither a [section] header"],
+    ["an empty key", "[workers]\n= a.B", 2, "key before the `=` or `:` is empty"],
     ["a key before any section", "state_backend = a.B\n[workers]", 1, "before any [section]"],
-    ["an indented continuation line", "[workers]\nstate_backend = a.B\n  more", 3, "indented"],
-    ["a key set twice (any case)", "[workers]\na = 1\n\n[Workers]\nA = 2", 5, "already set at line 2"],
-    ["an array key", "[workers]\nlist[] = 1", 2, "not a valid key name"],
-    ["a section name with a quote", '["workers"]\na = 1', 1, "not a valid section name"],
+    ["a key set twice", "[workers]\na = 1\n\nb = 2\na: 3", 5, "already set in [workers] at line 2"],
+    ["a section written twice", "[workers]\na = 1\n\n[workers]\nb = 2", 4, "already defined at line 1"],
     ["Windows line endings", "[workers]\r\nok = 1\r\n[bad\r\n", 3, "closing bracket"],
   ])("refuses %s with the file and line number", (_case, text, line, problem) => {
     const read = () => Config.fromString(text, { file: "/cfg/airflow.cfg" });
@@ -444,9 +457,108 @@ describe("Config: malformed INI text", () => {
     expect(() => Config.fromString("[oops")).toThrow("Malformed config file config text at line 1");
   });
 
+  it("reads what Airflow reads that the `ini` package refused: continuations, `key: value`, odd names", () => {
+    const text = '[workers]\nstate_backend_kwargs = {\n    "bucket": "b"\n  }\nlist[]: 1\n[Workers]\nA = 2\n';
+    const conf = Config.fromString(text, { env: {} });
+    expect(JSON.parse(conf.get("workers", "state_backend_kwargs"))).toEqual({ bucket: "b" });
+    expect(conf.get("workers", "state_backend_kwargs")).toBe('{\n"bucket": "b"\n}');
+    expect(conf.get("workers", "list[]")).toBe("1");
+  });
+
   it("keeps dots in section names instead of nesting sections", () => {
     const conf = Config.fromString("[a]\nb = key b\n[a.b]\nc = key c\n", { env: {} });
     expect(conf.get("a", "b")).toBe("key b");
     expect(conf.get("a.b", "c")).toBe("key c");
+  });
+});
+
+describe("Config: options Airflow moved ([core] sql_alchemy_conn → [database])", () => {
+  const file = "/srv/moved/airflow.cfg";
+  const moved =
+    "The sql_alchemy_conn option in [core] has been moved to the sql_alchemy_conn option in [database] - the old setting has been used, but please update your config.";
+
+  /** The DeprecationWarnings `action` emits for `file` or the environment (delivered on a later tick). */
+  async function deprecations(action: () => void): Promise<Error[]> {
+    const warnings: Error[] = [];
+    const listen = (warning: Error) => warnings.push(warning);
+    process.on("warning", listen);
+    try {
+      action();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", listen);
+    }
+    return warnings.filter(
+      (warning) => (warning as { code?: string }).code === "FLOWSTATE_DEPRECATED_OPTION",
+    );
+  }
+
+  it("reads [core] sql_alchemy_conn from the file when [database] has none, with one warning", async () => {
+    const text =
+      "[core]\nexecutor = LocalExecutor\nsql_alchemy_conn = postgresql://u:p@db/old\nsql_alchemy_pool_size = 4\n";
+    let conf: Config | undefined;
+    const warnings = await deprecations(() => {
+      conf = Config.fromString(text, { file, env: {} });
+      expect(conf.get("database", "sql_alchemy_conn")).toBe("postgresql://u:p@db/old");
+      expect(conf.get("database", "sql_alchemy_conn")).toBe("postgresql://u:p@db/old");
+      expect(conf.getSection("database").sql_alchemy_conn).toBe("postgresql://u:p@db/old");
+    });
+    // getSection read [database] sql_alchemy_pool_size too, which also comes from [core]: one warning each.
+    expect(warnings.map((warning) => [warning.name, warning.message])).toEqual([
+      ["DeprecationWarning", moved],
+      ["DeprecationWarning", moved.replaceAll("sql_alchemy_conn", "sql_alchemy_pool_size")],
+    ]);
+    expect(conf?.describeSource("database", "sql_alchemy_conn")).toBe(
+      `${file} line 3 ([core] sql_alchemy_conn, moved to [database] sql_alchemy_conn in Airflow 2.3.0)`,
+    );
+    expect(conf?.getInt("database", "sql_alchemy_pool_size")).toBe(4);
+  });
+
+  it("reads AIRFLOW__CORE__SQL_ALCHEMY_CONN when [database] sql_alchemy_conn is set nowhere", async () => {
+    let conf: Config | undefined;
+    const warnings = await deprecations(() => {
+      conf = Config.fromString("", { env: { AIRFLOW__CORE__SQL_ALCHEMY_CONN: "postgresql://db/env-old" } });
+      expect(conf.get("database", "sql_alchemy_conn")).toBe("postgresql://db/env-old");
+    });
+    expect(warnings.map((warning) => warning.message)).toEqual([moved]);
+    expect(conf?.describeSource("database", "sql_alchemy_conn")).toBe(
+      "environment variable AIRFLOW__CORE__SQL_ALCHEMY_CONN ([core] sql_alchemy_conn, moved to [database] sql_alchemy_conn in Airflow 2.3.0)",
+    );
+  });
+
+  it.each([
+    ["the file's [database]", "[database]\nsql_alchemy_conn = new\n[core]\nsql_alchemy_conn = old\n", {}],
+    [
+      "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+      "[core]\nsql_alchemy_conn = old\n",
+      { AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: "new" },
+    ],
+    [
+      "the file's [database] over AIRFLOW__CORE__",
+      "[database]\nsql_alchemy_conn = new\n",
+      { AIRFLOW__CORE__SQL_ALCHEMY_CONN: "old" },
+    ],
+  ])("prefers %s to the old option, without a warning", async (_case, text, env) => {
+    const warnings = await deprecations(() => {
+      const conf = Config.fromString(text, { file, env });
+      expect(conf.get("database", "sql_alchemy_conn")).toBe("new");
+      expect(conf.describeSource("database", "sql_alchemy_conn")).not.toContain("[core]");
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it("never reads the new option under the old name", () => {
+    const conf = Config.fromString("[database]\nsql_alchemy_conn = new\n", { env: {} });
+    expect(conf.has("core", "sql_alchemy_conn")).toBe(false);
+    expect(conf.get("core", "sql_alchemy_conn", { fallback: "none" })).toBe("none");
+  });
+
+  it("falls back to the built-in default when neither name is set", async () => {
+    const warnings = await deprecations(() => {
+      const conf = Config.fromString("[core]\nexecutor = LocalExecutor\n", { file, env: {} });
+      expect(conf.get("database", "sql_alchemy_conn")).toBe("sqlite:////srv/moved/airflow.db");
+      expect(conf.describeSource("database", "sql_alchemy_conn")).toBe("built-in default");
+    });
+    expect(warnings).toEqual([]);
   });
 });
