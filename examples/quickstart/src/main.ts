@@ -48,7 +48,7 @@ const submitJob: Task = {
     }
     const saved = (await taskState.get("payload")) ?? "";
     seen.set("job_id", jobId);
-    seen.set("payload", `${saved.length.toLocaleString("en")} chars, sha256 ${digest(saved)}…`);
+    seen.set("payload", `${saved.length.toLocaleString("en")} chars, sha256 ${digest(saved)}`);
     seen.set("watermark", (await assetState?.get(orders).get("watermark")) ?? "(missing)");
     return saved === payload;
   },

@@ -119,6 +119,9 @@ const MUST_FAIL: Record<string, string[]> = {
   "deletes-unchecked-refs": [
     `${DELETE_REFS} > a reference given with another scope or key than it was written for is not deleted`,
   ],
+  "missing-is-empty": [
+    `${BAD_REFS} > a correct reference whose version is gone, or was never written, is StateObjectMissingError`,
+  ],
   "io-before-scope-check": [
     `${BAD_SCOPES} > mapIndex -5 is InvalidScopeError from every method, and nothing is written or deleted`,
     `${BAD_SCOPES} > mapIndex "1" (a string) is InvalidScopeError from every method, and nothing is written or deleted`,
@@ -151,6 +154,77 @@ describe("the suite catches broken backends", () => {
     const name = `${COLLISIONS} > keys that differ only by case`;
     const [message = ""] = outcome(report, "normalizes-keys", name).messages;
     expect(message).toMatch(/share the key reference|differs at offset/);
+  });
+
+  it("starts every failure with the method to fix and the rule, and keeps the assertion below it", () => {
+    const METHOD =
+      /^(get|set|delete|clear|serialize\w+|deserialize\w+|deleteStateRefs|listStateRefs|validateStateKey|validateStateValue|validateScope)\b[^:\n]*: .*\bmust\b/;
+    const failures = [...report].flatMap(([backend, tests]) =>
+      [...tests].flatMap(([name, o]) =>
+        o.messages.map((message) => ({ where: `${backend} > ${name}`, message })),
+      ),
+    );
+    expect(failures.length).toBeGreaterThan(20);
+    for (const { where, message } of failures) {
+      const [first = "", ...rest] = message.split("\n");
+      expect(first, `${where}: first line`).toMatch(METHOD);
+      expect(rest.join("\n").trim(), `${where}: the assertion's own message`).not.toBe("");
+    }
+  });
+
+  it.each<[fault: string, test: string, starts: string, mentions: string]>([
+    [
+      "reads-any-ref",
+      `${BAD_REFS} > a version of another key or another task scope, or a foreign string, is StateReferenceError`,
+      "deserializeTaskStateFromRef / deserializeAssetStateFromRef: a reference this backend did not write",
+      "StateReferenceError",
+    ],
+    [
+      "missing-is-empty",
+      `${BAD_REFS} > a correct reference whose version is gone, or was never written, is StateObjectMissingError`,
+      "deserializeTaskStateFromRef / deserializeAssetStateFromRef: a well-formed reference whose version is gone",
+      "must throw StateObjectMissingError",
+    ],
+    [
+      "skips-value-validation",
+      "bad input is refused before anything is written > a value that is not a string is InvalidStateValueError and leaves the previous value",
+      "validateStateValue: set and the serialize hooks must call validateStateValue(value, key)",
+      "InvalidStateValueError",
+    ],
+    [
+      "deletes-whole-key",
+      `${DELETE_REFS} > a batch across keys and scopes deletes every version named, and only those`,
+      "deleteStateRefs: must delete exactly the versions named",
+      "deserialize failed", // below the hint: the error reading a version that should have been kept
+    ],
+    [
+      "io-before-scope-check",
+      `${BAD_SCOPES} > mapIndex -5 is InvalidScopeError from every method, and nothing is written or deleted`,
+      "validateScope: every method",
+      "before any I/O",
+    ],
+    [
+      "corrupts-large-values",
+      "large value (2097152 bytes) > round-trips through the ref hooks and get without corruption at any offset",
+      "serializeTaskStateToRef / deserializeTaskStateFromRef / get: a large value must come back whole",
+      "differs at offset",
+    ],
+    [
+      "clear-without-boundary",
+      `${CLEARING} > clear without allMapIndices removes only that map index (1, not 0, 10 or -1)`,
+      "delete / clear: must remove exactly",
+      "trailing '/'",
+    ],
+    [
+      "overwrites-one-name",
+      "concurrency > 8 parallel serialize hooks on one key give 8 distinct references, each reading its own value whole",
+      "set / get / serializeTaskStateToRef: concurrent writers must each write their own version",
+      "every writer must get its own reference",
+    ],
+  ])("%s: the failure names the hook to fix first", (fault, test, starts, mentions) => {
+    const [message = ""] = outcome(report, fault, test).messages;
+    expect(message.startsWith(starts), message.slice(0, 300)).toBe(true);
+    expect(message).toContain(mentions);
   });
 
   it("shows skipped groups as skipped, and a correct backend fails nothing", () => {

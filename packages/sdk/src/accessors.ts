@@ -150,20 +150,21 @@ export class TaskStateAccessor {
    * Deletes the objects of task state rows the store removed, e.g. those `succeedTask` cleared
    * with `[state_store] clear_on_success`. Never throws: objects left behind are reported as a
    * warning and swept later.
+   * @returns how many objects were left behind.
    * @internal
    */
-  async deleteObjectsOf(removed: readonly RemovedTaskState[], what: string): Promise<void> {
+  async deleteObjectsOf(removed: readonly RemovedTaskState[], what: string): Promise<number> {
     const scope = this.#init.scope;
     const rows = removed.map((row) => ({
       ...row,
       scope: row.mapIndex === scope.mapIndex ? scope : new TaskScope({ ...scope, mapIndex: row.mapIndex }),
     }));
-    await this.#deleteObjects(rows, what);
+    return this.#deleteObjects(rows, what);
   }
 
-  async #deleteObjects(rows: readonly RemovedRow[], what: string): Promise<void> {
-    if (!rows.some((row) => row.backend !== null)) return;
-    await deleteRemovedObjects(await resolveBackend(this.#init), rows, what);
+  async #deleteObjects(rows: readonly RemovedRow[], what: string): Promise<number> {
+    if (!rows.some((row) => row.backend !== null)) return 0;
+    return deleteRemovedObjects(await resolveBackend(this.#init), rows, what);
   }
 }
 
@@ -250,10 +251,20 @@ export class AssetStateAccessor {
     await this.#deleteObjects(removed, "clear of asset state");
   }
 
-  async #deleteObjects(rows: readonly (StoredState & { key: string })[], what: string): Promise<void> {
-    if (!rows.some((row) => row.backend !== null)) return;
+  /**
+   * Deletes the objects of asset state rows the store removed (the CLI removes rows itself to
+   * print them). Never throws: objects left behind are reported as a warning and swept later.
+   * @returns how many objects were left behind.
+   * @internal
+   */
+  async deleteObjectsOf(removed: readonly (StoredState & { key: string })[], what: string): Promise<number> {
+    return this.#deleteObjects(removed, what);
+  }
+
+  async #deleteObjects(rows: readonly (StoredState & { key: string })[], what: string): Promise<number> {
+    if (!rows.some((row) => row.backend !== null)) return 0;
     const scope = (await this.#canonicalScope().catch(() => undefined)) ?? this.#scope;
-    await deleteRemovedObjects(
+    return deleteRemovedObjects(
       await resolveBackend(this.#init),
       rows.map((row) => ({ ...row, scope })),
       what,

@@ -56,7 +56,7 @@ export async function getConfiguredStateBackend(
   if (cached) return { backend: await cached.backend, classPath };
   const backend: Promise<StateBackend> = loadBackend(conf, classPath, kwargsText).catch((error: unknown) => {
     if (cache.get(key)?.backend === backend) cache.delete(key);
-    throw new StateBackendLoadError(classPath, { cause: error });
+    throw new StateBackendLoadError(classPath, { cause: error, source: classPathSource(conf) });
   });
   cache.set(key, { classPath, backend });
   return { backend: await backend, classPath };
@@ -117,7 +117,22 @@ function readKwargsText(conf: ConfigReader, classPath: string): string {
   try {
     return conf.get("workers", "state_backend_kwargs", { fallback: "" }).trim();
   } catch (error) {
-    throw new StateBackendLoadError(classPath, { cause: error });
+    throw new StateBackendLoadError(classPath, { cause: error, source: classPathSource(conf) });
+  }
+}
+
+/**
+ * Where `[workers] state_backend` was set (`/srv/airflow.cfg line 2`, `environment variable
+ * AIRFLOW__WORKERS__STATE_BACKEND`), when `conf` can say: any reader with `describeSource`, not
+ * only this package's own `Config` class (a program may hold another copy of the sdk).
+ */
+function classPathSource(conf: ConfigReader): string | undefined {
+  const describe = (conf as Partial<Pick<Config, "describeSource">>).describeSource;
+  if (typeof describe !== "function") return undefined;
+  try {
+    return describe.call(conf, "workers", "state_backend");
+  } catch {
+    return undefined; // the message is about the load; a reader that cannot say where is fine
   }
 }
 

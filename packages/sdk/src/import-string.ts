@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ImportStringError } from "@flowstate/shared-state";
 import { moduleResolve } from "import-meta-resolve";
+import { moduleNotFoundMessage } from "./module-not-found.js";
 
 /** Options of {@link importString}. */
 export interface ImportStringOptions {
@@ -46,7 +47,7 @@ const FORM =
 export async function importString(path: string, options: ImportStringOptions = {}): Promise<unknown> {
   const target = splitImportPath(path);
   const from = await resolveFrom(target, options.from);
-  const url = resolveModule(target, from);
+  const url = await resolveModule(target, from);
   const namespace = await importModule(target, url);
   if (!Object.keys(namespace).includes(target.exportName)) {
     const exports = Object.keys(namespace).sort().join(", ") || "none";
@@ -103,15 +104,17 @@ async function resolveFrom(target: ImportPath, from: string | URL = process.cwd(
     () => false,
   );
   const folder = isFile ? dirname(location) : location;
-  // The parent must be a module *inside* the folder, so that its node_modules are searched.
-  return { folder, parentURL: pathToFileURL(isFile ? location : join(location, "noop.js")).href };
+  // The folder's own URL with a trailing '/', so that its node_modules are searched: resolution
+  // errors then name the folder, never a made-up file inside it.
+  const parentURL = isFile ? pathToFileURL(location).href : pathToFileURL(join(location, "/")).href;
+  return { folder, parentURL };
 }
 
 function isFilePath(specifier: string): boolean {
   return /^\.\.?(\/|$)/.test(specifier) || isAbsolute(specifier);
 }
 
-function resolveModule(target: ImportPath, from: ResolveFrom): string {
+async function resolveModule(target: ImportPath, from: ResolveFrom): Promise<string> {
   const { specifier } = target;
   // File paths become file: URLs here, so that characters such as '#' or '%' stay part of the name.
   const request = isFilePath(specifier) ? pathToFileURL(resolvePath(from.folder, specifier)).href : specifier;
@@ -119,33 +122,9 @@ function resolveModule(target: ImportPath, from: ResolveFrom): string {
     // moduleResolve, not resolve: like import.meta.resolve, resolve() returns a missing file's URL.
     return moduleResolve(request, new URL(from.parentURL)).href;
   } catch (error) {
-    throw new ImportStringError(notFoundMessage(target, from, error), target.path, "module-not-found", {
-      cause: error,
-    });
+    const message = await moduleNotFoundMessage(target, from.folder, error, isFilePath(specifier));
+    throw new ImportStringError(message, target.path, "module-not-found", { cause: error });
   }
-}
-
-function notFoundMessage(target: ImportPath, from: ResolveFrom, error: unknown): string {
-  const { specifier, exportName, path } = target;
-  const why = error instanceof Error ? error.message : String(error);
-  const head = `Cannot find module '${specifier}' for class path '${path}', looking from ${from.folder}`;
-  const forgotExport = /^(c|m)?(js|ts)$/.test(exportName)
-    ? ` If '${specifier}.${exportName}' is the file, add the export name: '${path}.ExportName'.`
-    : "";
-  if (isFilePath(specifier)) {
-    return `${head}. Check that the file exists; a file path must include its extension.${forgotExport} (${why})`;
-  }
-  const code = (error as { code?: unknown }).code;
-  const packageName = packageNameOf(specifier);
-  if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
-    return `${head}: package '${packageName}' is installed but does not export that subpath. Use a path listed in its package.json "exports". (${why})`;
-  }
-  return `${head}. Install it there: cd ${from.folder} && pnpm add ${packageName} (${why})`;
-}
-
-function packageNameOf(specifier: string): string {
-  const segments = specifier.split("/");
-  return segments.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
 }
 
 async function importModule(target: ImportPath, url: string): Promise<Record<string, unknown>> {
@@ -160,4 +139,14 @@ async function importModule(target: ImportPath, url: string): Promise<Record<str
       { cause: error },
     );
   }
+}
+
+/**
+ * The `file:` URL of the module `path` names, resolved exactly as {@link importString} resolves
+ * it, without importing it: `flowstate backend check` reports the file a class came from.
+ * @throws ImportStringError with `reason` `invalid-path` or `module-not-found`.
+ */
+export async function resolveImportString(path: string, options: ImportStringOptions = {}): Promise<string> {
+  const target = splitImportPath(path);
+  return resolveModule(target, await resolveFrom(target, options.from));
 }

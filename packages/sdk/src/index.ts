@@ -21,6 +21,7 @@ export {
   getWorkerStateBackend,
   resetWorkerStateBackendCache,
 } from "./backend-loader.js";
+export { type ConfigLintFinding, lintConfig } from "./config/lint.js";
 export {
   CONFIG_DEFAULTS,
   Config,
@@ -37,6 +38,7 @@ export { type ImportStringOptions, importString } from "./import-string.js";
 export {
   DEFAULT_SWEEP_GRACE_MS,
   type ExpiringStateStore,
+  type MaintenanceProgress,
   type PurgeExpiredStateOptions,
   type PurgeExpiredStateResult,
   purgeExpiredState,

@@ -38,11 +38,19 @@ export interface ExpiringStateStore {
   purgeExpired(now?: Date): Promise<readonly ExpiredRow[]>;
 }
 
+/**
+ * Called as long work advances, e.g. to drive a progress bar: `done` items of `total` (unknown
+ * while the sweep is still listing objects). Called often; keep it cheap.
+ */
+export type MaintenanceProgress = (done: number, total?: number) => void;
+
 /** Options of {@link purgeExpiredState}. */
 export interface PurgeExpiredStateOptions extends BackendChoice {
   store: ExpiringStateStore;
   /** @default the store's clock */
   now?: Date | undefined;
+  /** Reports objects deleted of those the expired rows named, after each batch. */
+  onProgress?: MaintenanceProgress | undefined;
 }
 
 /** What {@link purgeExpiredState} did. */
@@ -62,10 +70,18 @@ export interface PurgeExpiredStateResult {
 export async function purgeExpiredState(options: PurgeExpiredStateOptions): Promise<PurgeExpiredStateResult> {
   const expired = await options.store.purgeExpired(options.now);
   const rows = expired.map((row) => ({ ...row, scope: new TaskScope(row) }));
-  const named = rows.filter((row) => row.backend !== null).length;
-  const resolved = named > 0 ? await resolveBackend(options) : undefined;
-  const left = await deleteRemovedObjects(resolved, rows, "the expiry purge");
-  return { rows: expired.length, objects: named - left, left };
+  const named = rows.filter((row) => row.backend !== null);
+  const resolved = named.length > 0 ? await resolveBackend(options) : undefined;
+  const progress = options.onProgress ?? (() => {});
+  progress(0, named.length);
+  let left = 0;
+  // In batches, so a progress bar moves on a large purge; each batch is one deleteStateRefs call.
+  for (let start = 0; start < named.length; start += SWEEP_BATCH) {
+    const batch = named.slice(start, start + SWEEP_BATCH);
+    left += await deleteRemovedObjects(resolved, batch, "the expiry purge");
+    progress(start + batch.length, named.length);
+  }
+  return { rows: expired.length, objects: named.length - left, left };
 }
 
 /** The grace period of the sweep when none is given: a day. */
@@ -87,6 +103,11 @@ export interface SweepOrphanedStateOptions extends BackendChoice {
   dryRun?: boolean | undefined;
   /** @default () => new Date() */
   now?: (() => Date) | undefined;
+  /**
+   * Reports objects listed so far (no `total`) while listing, then orphans deleted of those
+   * found (not called for deletes with `dryRun`).
+   */
+  onProgress?: MaintenanceProgress | undefined;
 }
 
 /** What {@link sweepOrphanedState} found and did. */
@@ -102,7 +123,7 @@ export interface SweepOrphanedStateResult {
   dryRun: boolean;
 }
 
-/** References deleted per `deleteStateRefs` call. */
+/** References deleted per `deleteStateRefs` call (by the sweep and by the purge). */
 const SWEEP_BATCH = 1000;
 
 /**
@@ -123,17 +144,19 @@ export async function sweepOrphanedState(
   const resolved = await resolveBackend(options);
   if (resolved === undefined) return { scanned: 0, referenced: 0, young: 0, orphans: [], dryRun };
   const cutoff = (options.now ?? (() => new Date()))().getTime() - graceMs;
+  const progress = options.onProgress ?? (() => {});
   const listed: { ref: string; old: boolean }[] = [];
   for await (const page of resolved.backend.listStateRefs({
     scope: options.scope,
     allMapIndices: options.allMapIndices,
   })) {
     for (const entry of page) listed.push({ ref: entry.ref, old: entry.writtenAt.getTime() <= cutoff });
+    progress(listed.length);
   }
   const named = await namedReferences(options.store);
   const unnamed = listed.filter((entry) => !named.has(entry.ref));
   const orphans = unnamed.filter((entry) => entry.old).map((entry) => entry.ref);
-  if (!dryRun) await deleteInBatches(resolved.backend, orphans);
+  if (!dryRun) await deleteInBatches(resolved.backend, orphans, progress);
   return {
     scanned: listed.length,
     referenced: listed.length - unnamed.length,
@@ -150,9 +173,15 @@ async function namedReferences(store: StateRowSource): Promise<Set<string>> {
   return named;
 }
 
-async function deleteInBatches(backend: StateBackend, refs: readonly string[]): Promise<void> {
+async function deleteInBatches(
+  backend: StateBackend,
+  refs: readonly string[],
+  progress: MaintenanceProgress,
+): Promise<void> {
+  progress(0, refs.length);
   for (let start = 0; start < refs.length; start += SWEEP_BATCH) {
     const batch: StateRefToDelete[] = refs.slice(start, start + SWEEP_BATCH).map((ref) => ({ ref }));
     await backend.deleteStateRefs(batch);
+    progress(start + batch.length, refs.length);
   }
 }

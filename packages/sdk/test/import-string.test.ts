@@ -195,14 +195,14 @@ describe("importString: errors", () => {
     expect(failure.message).toContain(`got ${type}`);
   });
 
-  it("reports a package that is not installed as module-not-found, suggesting pnpm add in that folder", async () => {
+  it("reports a package that is not installed as module-not-found, suggesting npm install in that folder (no lockfile)", async () => {
     const failure = await importFailure(
       importString("@acme/not-installed/sub.Thing", { from: scratch }),
       "module-not-found",
       "@acme/not-installed/sub.Thing",
     );
     expect(failure.message).toContain(`looking from ${scratch}`);
-    expect(failure.message).toContain(`cd ${scratch} && pnpm add @acme/not-installed`);
+    expect(failure.message).toContain(`cd ${scratch} && npm install @acme/not-installed`);
     expect(failure.cause).toBeInstanceOf(Error);
   });
 

@@ -66,20 +66,25 @@ export class ImportStringError extends FlowstateError {
 }
 
 /**
- * The configured worker state backend could not be loaded. The message names the config key and
- * the class path; `cause` says why (an {@link ImportStringError}, a bad class, a throwing constructor).
+ * The configured worker state backend could not be loaded. The message names the config key, where
+ * its value was set (`options.source`, when known) and the class path; `cause` says why (an
+ * {@link ImportStringError}, a bad class, a throwing constructor).
  */
 export class StateBackendLoadError extends FlowstateError {
   override readonly code = "FLOWSTATE_BACKEND_LOAD";
+  /** Where `[workers] state_backend` was set: `/path/airflow.cfg line 2`, `environment variable …`. */
+  readonly source: string | undefined;
   constructor(
     readonly classPath: string,
-    options: { cause: unknown },
+    options: { cause: unknown; source?: string | undefined },
   ) {
     const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    const where = options.source ? ` (set in ${options.source})` : "";
     super(
-      `Could not load worker state backend '${classPath}'. Check the [workers] state_backend config value. Error: ${why}`,
-      options,
+      `Could not load worker state backend '${classPath}'. Check the [workers] state_backend config value${where}. Error: ${why}`,
+      { cause: options.cause },
     );
+    this.source = options.source;
   }
 }
 

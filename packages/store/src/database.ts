@@ -8,6 +8,7 @@ import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstat
 import type {
   AssetStateFilter,
   AssetStateRow,
+  StoreSchemaVersion,
   TaskInstanceRecord,
   TaskInstanceState,
   TaskStateFilter,
@@ -44,10 +45,13 @@ export interface TaskStateWrite extends StoredState {
 export interface StoreDatabase {
   /** The file or URL, for messages. Never contains credentials. */
   readonly location: string;
+  /** The schema version found when the database was opened, and the version after migrating. */
+  readonly schemaVersion: StoreSchemaVersion;
 
   /** Inserts the task instance; `false` when the id is already taken (nothing written). */
   insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean>;
   findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined>;
+  listTaskInstances(filter: TaskStateFilter): Promise<TaskInstanceRecord[]>;
   /**
    * Sets the task instance's state and, with `clearState`, deletes its task state rows (its own
    * map index) in the same transaction, returning them. `undefined` when there is no such task

@@ -19,6 +19,8 @@ export type {
   AssetStateFilter,
   AssetStateRow,
   StateStore,
+  StoreSchemaVersion,
+  TaskInstanceFilter,
   TaskInstanceInit,
   TaskInstanceRecord,
   TaskInstanceState,

@@ -8,6 +8,8 @@ import type {
   AssetStateFilter,
   AssetStateRow,
   StateStore,
+  StoreSchemaVersion,
+  TaskInstanceFilter,
   TaskInstanceInit,
   TaskInstanceRecord,
   TaskStateFilter,
@@ -36,6 +38,10 @@ export class MetadataStateStore implements StateStore {
     return this.#runtime.db.location;
   }
 
+  get schemaVersion(): StoreSchemaVersion {
+    return { ...this.#runtime.db.schemaVersion };
+  }
+
   async createTaskInstance(init: TaskInstanceInit): Promise<TaskInstanceRecord> {
     return this.#runtime.run("createTaskInstance", async () => {
       const record = newTaskInstanceRecord(init);
@@ -56,6 +62,12 @@ export class MetadataStateStore implements StateStore {
       validateTaskInstanceId(id);
       return this.#runtime.db.findTaskInstance(id);
     });
+  }
+
+  async listTaskInstances(filter?: TaskInstanceFilter): Promise<TaskInstanceRecord[]> {
+    return this.#runtime.run("listTaskInstances", async () =>
+      this.#runtime.db.listTaskInstances(validateTaskStateFilter(filter)),
+    );
   }
 
   async registerAsset(asset: AssetInit): Promise<void> {

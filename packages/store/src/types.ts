@@ -66,6 +66,17 @@ export interface TaskStateFilter {
   mapIndex?: number;
 }
 
+/** Which task instances {@link StateStore.listTaskInstances} returns; every field narrows. */
+export type TaskInstanceFilter = TaskStateFilter;
+
+/** The schema versions of a store's database: what it had when opened, and what it has now. */
+export interface StoreSchemaVersion {
+  /** The version found when the store opened the database; `0` for a new database. */
+  atOpen: number;
+  /** The version now: this code's latest, since opening migrates. */
+  current: number;
+}
+
 /** Which asset state rows {@link StateStore.listAssetState} returns; every field narrows. */
 export interface AssetStateFilter {
   name?: string;
@@ -86,6 +97,8 @@ export interface AssetInit {
 export interface StateStore {
   /** The file (or URL) this store writes, for messages. */
   readonly location: string;
+  /** The schema version before and after the migration opening the store ran. */
+  readonly schemaVersion: StoreSchemaVersion;
   /**
    * Records a new task instance (a try) in state `queued`.
    * @throws `InvalidScopeError` / `StateValidationError` for bad ids or numbers,
@@ -94,6 +107,11 @@ export interface StateStore {
   createTaskInstance(init: TaskInstanceInit): Promise<TaskInstanceRecord>;
   /** The task instance with that id, or `undefined`. */
   getTaskInstance(id: string): Promise<TaskInstanceRecord | undefined>;
+  /**
+   * Task instances (every try), ordered by dag, run, task, map index and try number. Filters
+   * optional. For the CLI and tools that find a task instance by its task rather than its id.
+   */
+  listTaskInstances(filter?: TaskInstanceFilter): Promise<TaskInstanceRecord[]>;
   /**
    * Registers (or updates) an active asset; name and uri are both required, like an Airflow
    * Asset. Re-registering a name with a new uri moves the asset to that uri.

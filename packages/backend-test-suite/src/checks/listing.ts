@@ -1,5 +1,6 @@
 import type { ListStateRefsOptions, StateBackend } from "@flowstate/shared-state";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
+import { contract, HINTS } from "../hints.js";
 import { type Written, writeAll, writeOne } from "../written.js";
 import { type CheckContext, SCOPE_KINDS } from "./context.js";
 
@@ -49,75 +50,87 @@ async function expectListing(
 export function registerListingChecks({ harness: h }: CheckContext): void {
   describe("listStateRefs lists every version, for the orphan sweep", () => {
     for (const kind of SCOPE_KINDS) {
-      it(`lists every version written under a ${kind.label}, with when it was written, and nothing of another scope`, async () => {
-        const before = Date.now();
-        const scope = kind.make(h);
-        const mine = [
-          await writeOne(h, scope, "k", "1"),
-          await writeOne(h, scope, "k", "2"),
-          await writeOne(h, scope, "k2", "3"),
-        ];
-        await writeOne(h, kind.make(h), "k", "another scope");
-        const after = Date.now();
-        const what = `listStateRefs of the ${kind.label}`;
-        const listed = await expectListing(h.secondary, { scope }, refsOf(mine), what);
-        for (const { ref, writtenAt } of listed) {
-          expect(writtenAt.getTime(), `${what}: writtenAt of ${ref}`).toBeGreaterThanOrEqual(
-            before - CLOCK_SKEW_MS,
-          );
-          expect(writtenAt.getTime(), `${what}: writtenAt of ${ref}`).toBeLessThanOrEqual(
-            after + CLOCK_SKEW_MS,
-          );
-        }
-      });
+      contract(HINTS.listing)(
+        `lists every version written under a ${kind.label}, with when it was written, and nothing of another scope`,
+        async () => {
+          const before = Date.now();
+          const scope = kind.make(h);
+          const mine = [
+            await writeOne(h, scope, "k", "1"),
+            await writeOne(h, scope, "k", "2"),
+            await writeOne(h, scope, "k2", "3"),
+          ];
+          await writeOne(h, kind.make(h), "k", "another scope");
+          const after = Date.now();
+          const what = `listStateRefs of the ${kind.label}`;
+          const listed = await expectListing(h.secondary, { scope }, refsOf(mine), what);
+          for (const { ref, writtenAt } of listed) {
+            expect(writtenAt.getTime(), `${what}: writtenAt of ${ref}`).toBeGreaterThanOrEqual(
+              before - CLOCK_SKEW_MS,
+            );
+            expect(writtenAt.getTime(), `${what}: writtenAt of ${ref}`).toBeLessThanOrEqual(
+              after + CLOCK_SKEW_MS,
+            );
+          }
+        },
+      );
     }
 
-    it("with allMapIndices, lists every map index of the task and nothing of a sibling task or another run; without, only its own", async () => {
-      const dagId = h.uniqueId("dag");
-      const at = (mapIndex: number, taskId = "extract", runId = "r1") =>
-        h.taskScope({ dagId, runId, taskId, mapIndex });
-      const own = await writeAll(h, [at(1)]);
-      const otherIndices = await writeAll(h, [at(0), at(10), at(-1)]);
-      await writeAll(h, [
-        at(0, "extract_2"),
-        at(1, "load"),
-        at(1, "extract", "r1_2"),
-        at(0, "extract", "r2"),
-      ]);
-      await expectListing(
-        h.secondary,
-        { scope: at(1), allMapIndices: true },
-        refsOf([...own, ...otherIndices]),
-        "listStateRefs with allMapIndices",
-      );
-      await expectListing(h.secondary, { scope: at(1) }, refsOf(own), "listStateRefs of map index 1");
-    });
+    contract(HINTS.listing)(
+      "with allMapIndices, lists every map index of the task and nothing of a sibling task or another run; without, only its own",
+      async () => {
+        const dagId = h.uniqueId("dag");
+        const at = (mapIndex: number, taskId = "extract", runId = "r1") =>
+          h.taskScope({ dagId, runId, taskId, mapIndex });
+        const own = await writeAll(h, [at(1)]);
+        const otherIndices = await writeAll(h, [at(0), at(10), at(-1)]);
+        await writeAll(h, [
+          at(0, "extract_2"),
+          at(1, "load"),
+          at(1, "extract", "r1_2"),
+          at(0, "extract", "r2"),
+        ]);
+        await expectListing(
+          h.secondary,
+          { scope: at(1), allMapIndices: true },
+          refsOf([...own, ...otherIndices]),
+          "listStateRefs with allMapIndices",
+        );
+        await expectListing(h.secondary, { scope: at(1) }, refsOf(own), "listStateRefs of map index 1");
+      },
+    );
 
-    it("an asset by name lists nothing of the same string as a uri, or of an asset whose name extends it", async () => {
-      const name = h.uniqueId("orders");
-      const mine = await writeAll(h, [h.assetByName(name)]);
-      await writeAll(h, [h.assetByUri(name), h.assetByName(`${name}_v2`), h.assetByName(`${name}/v2`)]);
-      await expectListing(h.secondary, { scope: h.assetByName(name) }, refsOf(mine), "listStateRefs");
-    });
+    contract(HINTS.listing)(
+      "an asset by name lists nothing of the same string as a uri, or of an asset whose name extends it",
+      async () => {
+        const name = h.uniqueId("orders");
+        const mine = await writeAll(h, [h.assetByName(name)]);
+        await writeAll(h, [h.assetByUri(name), h.assetByName(`${name}_v2`), h.assetByName(`${name}/v2`)]);
+        await expectListing(h.secondary, { scope: h.assetByName(name) }, refsOf(mine), "listStateRefs");
+      },
+    );
 
-    it("what deleteStateRefs, delete and clear removed is gone from the listing", async () => {
-      const scope = h.taskScope();
-      const a = await writeOne(h, scope, "k", "a");
-      const b = await writeOne(h, scope, "k", "b");
-      const c = await writeOne(h, scope, "k2", "c");
-      const d = await writeOne(h, scope, "k3", "d");
-      const other = h.taskScope({ dagId: scope.dagId, taskId: "other" });
-      const kept = await writeOne(h, other, "k", "kept");
-      await h.primary.deleteStateRefs([{ ref: a.ref }]);
-      await expectListing(h.secondary, { scope }, refsOf([b, c, d]), "after deleteStateRefs");
-      await h.primary.delete(scope, "k2");
-      await expectListing(h.secondary, { scope }, refsOf([b, d]), "after delete");
-      await h.primary.clear(scope);
-      await expectListing(h.secondary, { scope }, [], "after clear");
-      await expectListing(h.secondary, { scope: other }, [kept.ref], "another task after clear");
-    });
+    contract(HINTS.listing)(
+      "what deleteStateRefs, delete and clear removed is gone from the listing",
+      async () => {
+        const scope = h.taskScope();
+        const a = await writeOne(h, scope, "k", "a");
+        const b = await writeOne(h, scope, "k", "b");
+        const c = await writeOne(h, scope, "k2", "c");
+        const d = await writeOne(h, scope, "k3", "d");
+        const other = h.taskScope({ dagId: scope.dagId, taskId: "other" });
+        const kept = await writeOne(h, other, "k", "kept");
+        await h.primary.deleteStateRefs([{ ref: a.ref }]);
+        await expectListing(h.secondary, { scope }, refsOf([b, c, d]), "after deleteStateRefs");
+        await h.primary.delete(scope, "k2");
+        await expectListing(h.secondary, { scope }, refsOf([b, d]), "after delete");
+        await h.primary.clear(scope);
+        await expectListing(h.secondary, { scope }, [], "after clear");
+        await expectListing(h.secondary, { scope: other }, [kept.ref], "another task after clear");
+      },
+    );
 
-    it("the listing of the whole backend holds what was written", async () => {
+    contract(HINTS.listing)("the listing of the whole backend holds what was written", async () => {
       const mine = await writeOne(h, h.assetByUri(), "k", "whole");
       const listed = await listChecked(h.secondary, undefined, "listStateRefs()");
       expect(

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { expectSameString, expectStateError, OBJECT_MISSING } from "../assertions.js";
+import { contract, HINTS, hooksFor } from "../hints.js";
 import { readRef, writeRef } from "../refs.js";
 import { type CheckContext, SCOPE_KINDS, type ScopeKind } from "./context.js";
 
@@ -13,7 +14,7 @@ export function registerRoundTripChecks(ctx: CheckContext): void {
 }
 
 function registerForKind({ harness: h }: CheckContext, kind: ScopeKind): void {
-  it("set then get returns the value, and delete removes it", async () => {
+  contract(HINTS.roundTrip)("set then get returns the value, and delete removes it", async () => {
     const scope = kind.make(h);
     await h.primary.set(scope, "job_id", "run-42");
     expect(await h.primary.get(scope, "job_id")).toBe("run-42");
@@ -21,15 +22,18 @@ function registerForKind({ harness: h }: CheckContext, kind: ScopeKind): void {
     expect(await h.primary.get(scope, "job_id")).toBeUndefined();
   });
 
-  it("get of a missing key is undefined; delete of a missing key and clear of an empty scope resolve", async () => {
-    const scope = kind.make(h);
-    expect(await h.primary.get(scope, "never_written")).toBeUndefined();
-    await expect(h.primary.delete(scope, "never_written")).resolves.toBeUndefined();
-    await expect(h.primary.clear(scope)).resolves.toBeUndefined();
-    await expect(h.primary.clear(scope, { allMapIndices: true })).resolves.toBeUndefined();
-  });
+  contract(HINTS.missingKey)(
+    "get of a missing key is undefined; delete of a missing key and clear of an empty scope resolve",
+    async () => {
+      const scope = kind.make(h);
+      expect(await h.primary.get(scope, "never_written")).toBeUndefined();
+      await expect(h.primary.delete(scope, "never_written")).resolves.toBeUndefined();
+      await expect(h.primary.clear(scope)).resolves.toBeUndefined();
+      await expect(h.primary.clear(scope, { allMapIndices: true })).resolves.toBeUndefined();
+    },
+  );
 
-  it("clear removes every key set in the scope", async () => {
+  contract(HINTS.clearKeys)("clear removes every key set in the scope", async () => {
     const scope = kind.make(h);
     await h.primary.set(scope, "a", "1");
     await h.primary.set(scope, "b", "2");
@@ -38,44 +42,56 @@ function registerForKind({ harness: h }: CheckContext, kind: ScopeKind): void {
     expect(await h.primary.get(scope, "b")).toBeUndefined();
   });
 
-  it("what the serialize hook writes, the deserialize hook and get read back", async () => {
-    const scope = kind.make(h);
-    const ref = await writeRef(h.primary, scope, "checkpoint", "offset=1024");
-    expect(typeof ref).toBe("string");
-    expect(ref, "the reference must not be the value itself").not.toBe("offset=1024");
-    expectSameString(await readRef(h.primary, ref, scope, "checkpoint"), "offset=1024", "deserialize");
-    expectSameString(await h.primary.get(scope, "checkpoint"), "offset=1024", "get");
-  });
+  contract(HINTS.hooksRoundTrip(hooksFor(kind.label)))(
+    "what the serialize hook writes, the deserialize hook and get read back",
+    async () => {
+      const scope = kind.make(h);
+      const ref = await writeRef(h.primary, scope, "checkpoint", "offset=1024");
+      expect(typeof ref).toBe("string");
+      expect(ref, "the reference must not be the value itself").not.toBe("offset=1024");
+      expectSameString(await readRef(h.primary, ref, scope, "checkpoint"), "offset=1024", "deserialize");
+      expectSameString(await h.primary.get(scope, "checkpoint"), "offset=1024", "get");
+    },
+  );
 
-  it("delete removes what the serialize hook wrote: get is undefined, the ref is StateObjectMissingError", async () => {
-    const scope = kind.make(h);
-    const ref = await writeRef(h.primary, scope, "checkpoint", "v");
-    await h.primary.delete(scope, "checkpoint");
-    expect(await h.primary.get(scope, "checkpoint")).toBeUndefined();
-    await expectStateError(
-      readRef(h.primary, ref, scope, "checkpoint"),
-      OBJECT_MISSING,
-      "deserialize after delete",
-    );
-  });
+  contract(HINTS.deleteVersions(hooksFor(kind.label)))(
+    "delete removes what the serialize hook wrote: get is undefined, the ref is StateObjectMissingError",
+    async () => {
+      const scope = kind.make(h);
+      const ref = await writeRef(h.primary, scope, "checkpoint", "v");
+      await h.primary.delete(scope, "checkpoint");
+      expect(await h.primary.get(scope, "checkpoint")).toBeUndefined();
+      await expectStateError(
+        readRef(h.primary, ref, scope, "checkpoint"),
+        OBJECT_MISSING,
+        "deserialize after delete",
+      );
+    },
+  );
 
-  it("clear removes what the serialize hook wrote: get is undefined, the ref is StateObjectMissingError", async () => {
-    const scope = kind.make(h);
-    const ref = await writeRef(h.primary, scope, "checkpoint", "v");
-    await h.primary.clear(scope);
-    expect(await h.primary.get(scope, "checkpoint")).toBeUndefined();
-    await expectStateError(
-      readRef(h.primary, ref, scope, "checkpoint"),
-      OBJECT_MISSING,
-      "deserialize after clear",
-    );
-  });
+  contract(HINTS.clearVersions(hooksFor(kind.label)))(
+    "clear removes what the serialize hook wrote: get is undefined, the ref is StateObjectMissingError",
+    async () => {
+      const scope = kind.make(h);
+      const ref = await writeRef(h.primary, scope, "checkpoint", "v");
+      await h.primary.clear(scope);
+      expect(await h.primary.get(scope, "checkpoint")).toBeUndefined();
+      await expectStateError(
+        readRef(h.primary, ref, scope, "checkpoint"),
+        OBJECT_MISSING,
+        "deserialize after clear",
+      );
+    },
+  );
 
-  it("a scope can be written again after clear", async () => {
-    const scope = kind.make(h);
-    await writeRef(h.primary, scope, "k", "before");
-    await h.primary.clear(scope);
-    const ref = await writeRef(h.primary, scope, "k", "after");
-    expectSameString(await readRef(h.primary, ref, scope, "k"), "after", "deserialize after re-write");
-  });
+  contract(HINTS.writeAfterClear(hooksFor(kind.label)))(
+    "a scope can be written again after clear",
+    async () => {
+      const scope = kind.make(h);
+      await writeRef(h.primary, scope, "k", "before");
+      await h.primary.clear(scope);
+      const ref = await writeRef(h.primary, scope, "k", "after");
+      expectSameString(await readRef(h.primary, ref, scope, "k"), "after", "deserialize after re-write");
+    },
+  );
 }

@@ -1,5 +1,6 @@
-import { describe, it } from "vitest";
+import { describe } from "vitest";
 import { expectSameString } from "../assertions.js";
+import { contract, HINTS } from "../hints.js";
 import { readRef, writeRef } from "../refs.js";
 import { largeAsciiValue, largeUnicodeValue, TRICKY_VALUES } from "../values.js";
 import type { CheckContext } from "./context.js";
@@ -10,7 +11,7 @@ const ONE_MEGABYTE = 1024 * 1024;
 export function registerValueChecks({ harness: h, options }: CheckContext): void {
   describe("values round-trip byte-exactly", () => {
     for (const [label, value] of TRICKY_VALUES) {
-      it(`${label}, through set/get and through the ref hooks`, async () => {
+      contract(HINTS.byteExact)(`${label}, through set/get and through the ref hooks`, async () => {
         const scope = h.taskScope();
         await h.primary.set(scope, "plain", value);
         expectSameString(await h.secondary.get(scope, "plain"), value, "get");
@@ -20,7 +21,7 @@ export function registerValueChecks({ harness: h, options }: CheckContext): void
       });
     }
 
-    it("1 MB of mixed 1- to 4-byte UTF-8 characters", async () => {
+    contract(HINTS.byteExact)("1 MB of mixed 1- to 4-byte UTF-8 characters", async () => {
       const scope = h.taskScope();
       const value = largeUnicodeValue(ONE_MEGABYTE, "mb");
       const ref = await writeRef(h.primary, scope, "mb", value);
@@ -30,13 +31,16 @@ export function registerValueChecks({ harness: h, options }: CheckContext): void
   });
 
   describe.skipIf(options.skipLargeValues)(`large value (${options.largeValueBytes} bytes)`, () => {
-    it("round-trips through the ref hooks and get without corruption at any offset", async () => {
-      const scope = h.taskScope();
-      const value = largeAsciiValue(options.largeValueBytes, "large");
-      const ref = await writeRef(h.primary, scope, "large", value);
-      expectSameString(await readRef(h.secondary, ref, scope, "large"), value, "deserialize large value");
-      expectSameString(await h.primary.get(scope, "large"), value, "get large value");
-      await h.primary.delete(scope, "large");
-    });
+    contract(HINTS.largeValue)(
+      "round-trips through the ref hooks and get without corruption at any offset",
+      async () => {
+        const scope = h.taskScope();
+        const value = largeAsciiValue(options.largeValueBytes, "large");
+        const ref = await writeRef(h.primary, scope, "large", value);
+        expectSameString(await readRef(h.secondary, ref, scope, "large"), value, "deserialize large value");
+        expectSameString(await h.primary.get(scope, "large"), value, "get large value");
+        await h.primary.delete(scope, "large");
+      },
+    );
   });
 }

@@ -9,12 +9,13 @@ import { inTransaction } from "./transaction.js";
  * DDL), so many workers can open it at once. Otherwise one transaction takes an advisory lock
  * (`pg_advisory_xact_lock`) first: concurrent starters wait for each other, and each migration is
  * applied exactly once; a failed migration rolls back whole (PostgreSQL DDL is transactional).
+ * @returns the version the database had before (`0` for a new database).
  */
-export async function migrate(pool: pg.Pool, location: string): Promise<void> {
+export async function migrate(pool: pg.Pool, location: string): Promise<number> {
   const current = await currentVersion(pool);
-  if (current === LATEST_SCHEMA_VERSION) return;
+  if (current === LATEST_SCHEMA_VERSION) return current;
   if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(location, current, LATEST_SCHEMA_VERSION);
-  await inTransaction(pool, async (client) => {
+  return inTransaction(pool, async (client) => {
     await client.query(SQL.migrationLock.text);
     await client.query(CREATE_SCHEMA_VERSION);
     const locked = (await client.query<{ version: number }>(SQL.currentVersion.text)).rows[0]?.version ?? 0;
@@ -24,6 +25,7 @@ export async function migrate(pool: pg.Pool, location: string): Promise<void> {
       await client.query(migration.sql);
       await client.query(SQL.recordVersion.text, [migration.version, Date.now()]);
     }
+    return locked;
   });
 }
 

@@ -13,6 +13,7 @@ import {
 import type {
   AssetStateFilter,
   AssetStateRow,
+  StoreSchemaVersion,
   TaskInstanceRecord,
   TaskInstanceState,
   TaskStateFilter,
@@ -20,6 +21,7 @@ import type {
 } from "../types.js";
 import { postgresAdvice } from "./advice.js";
 import { migrate } from "./migrate.js";
+import { LATEST_SCHEMA_VERSION } from "./schema.js";
 import { SQL, type StatementName } from "./statements.js";
 import { inTransaction } from "./transaction.js";
 
@@ -62,11 +64,13 @@ const TYPES = {
  */
 export class PostgresDatabase implements StoreDatabase {
   readonly location: string;
+  readonly schemaVersion: StoreSchemaVersion;
   readonly #pool: pg.Pool;
 
-  private constructor(pool: pg.Pool, location: string) {
+  private constructor(pool: pg.Pool, location: string, schemaVersion: StoreSchemaVersion) {
     this.#pool = pool;
     this.location = location;
+    this.schemaVersion = schemaVersion;
   }
 
   /** Connects, migrates the schema, and keeps the pool. Throws the driver's error, or a `StateStoreError`. */
@@ -83,13 +87,14 @@ export class PostgresDatabase implements StoreDatabase {
     // An idle connection the server closes (restart, admin shutdown) is dropped by the pool; the
     // next query connects anew and reports its own error. Without a listener it would crash the process.
     pool.on("error", () => {});
+    let atOpen: number;
     try {
-      await migrate(pool, options.location);
+      atOpen = await migrate(pool, options.location);
     } catch (error) {
       await pool.end().catch(() => {});
       throw error;
     }
-    return new PostgresDatabase(pool, options.location);
+    return new PostgresDatabase(pool, options.location, { atOpen, current: LATEST_SCHEMA_VERSION });
   }
 
   async insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean> {
@@ -98,6 +103,10 @@ export class PostgresDatabase implements StoreDatabase {
 
   async findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined> {
     return (await this.#rows<TaskInstanceRecord>(this.#pool, "selectTaskInstance", { id }))[0];
+  }
+
+  async listTaskInstances(filter: TaskStateFilter): Promise<TaskInstanceRecord[]> {
+    return this.#rows<TaskInstanceRecord>(this.#pool, "listTaskInstances", taskFilterParams(filter));
   }
 
   async finishTaskInstance(

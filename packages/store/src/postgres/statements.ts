@@ -32,6 +32,13 @@ const TEXT = {
     SELECT id, dag_id AS "dagId", run_id AS "runId", task_id AS "taskId", map_index AS "mapIndex",
            try_number AS "tryNumber", state
     FROM task_instance WHERE id = @id`,
+  listTaskInstances: `
+    SELECT id, dag_id AS "dagId", run_id AS "runId", task_id AS "taskId", map_index AS "mapIndex",
+           try_number AS "tryNumber", state
+    FROM task_instance
+    WHERE (@dagId::text IS NULL OR dag_id = @dagId) AND (@runId::text IS NULL OR run_id = @runId)
+      AND (@taskId::text IS NULL OR task_id = @taskId) AND (@mapIndex::integer IS NULL OR map_index = @mapIndex)
+    ORDER BY dag_id, run_id, task_id, map_index, try_number, id`,
   updateTaskInstanceState: "UPDATE task_instance SET state = @state, updated_at = @nowMs WHERE id = @id",
   deleteTaskStateOfInstance: `
     DELETE FROM task_state

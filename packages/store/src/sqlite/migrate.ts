@@ -24,18 +24,22 @@ export function configureConnection(db: Database.Database, busyTimeoutMs: number
 /**
  * Brings the schema up to date. Runs under an IMMEDIATE transaction (the write lock), so two
  * processes opening a new file at once apply each migration exactly once.
+ * @returns the version the file had before (`0` for a new file).
  */
-export function migrate(db: Database.Database, location: string): void {
-  db.transaction(() => {
-    db.exec(CREATE_SCHEMA_VERSION);
-    const current = (db.prepare(SQL.currentVersion).get() as { version: number }).version;
-    if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(location, current, LATEST_SCHEMA_VERSION);
-    if (current === 0) refuseForeignTables(db, location);
-    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-      db.exec(migration.sql);
-      db.prepare(SQL.recordVersion).run({ version: migration.version, appliedAt: Date.now() });
-    }
-  }).immediate();
+export function migrate(db: Database.Database, location: string): number {
+  return db
+    .transaction(() => {
+      db.exec(CREATE_SCHEMA_VERSION);
+      const current = (db.prepare(SQL.currentVersion).get() as { version: number }).version;
+      if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(location, current, LATEST_SCHEMA_VERSION);
+      if (current === 0) refuseForeignTables(db, location);
+      for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+        db.exec(migration.sql);
+        db.prepare(SQL.recordVersion).run({ version: migration.version, appliedAt: Date.now() });
+      }
+      return current;
+    })
+    .immediate();
 }
 
 // A SQLite file with our table names but no schema_version was written by something else

@@ -13,6 +13,7 @@ import {
 import type {
   AssetStateFilter,
   AssetStateRow,
+  StoreSchemaVersion,
   TaskInstanceRecord,
   TaskInstanceState,
   TaskStateFilter,
@@ -20,6 +21,7 @@ import type {
 } from "../types.js";
 import { sqliteAdvice } from "./advice.js";
 import { configureConnection, migrate } from "./migrate.js";
+import { LATEST_SCHEMA_VERSION } from "./schema.js";
 import { SQL, type StatementName } from "./statements.js";
 
 /**
@@ -28,12 +30,14 @@ import { SQL, type StatementName } from "./statements.js";
  */
 export class SqliteDatabase implements StoreDatabase {
   readonly location: string;
+  readonly schemaVersion: StoreSchemaVersion;
   readonly #db: Database.Database;
   readonly #statements = new Map<StatementName, Database.Statement>();
 
-  private constructor(db: Database.Database, location: string) {
+  private constructor(db: Database.Database, location: string, schemaVersion: StoreSchemaVersion) {
     this.#db = db;
     this.location = location;
+    this.schemaVersion = schemaVersion;
   }
 
   /**
@@ -42,14 +46,15 @@ export class SqliteDatabase implements StoreDatabase {
    */
   static open(path: string, busyTimeoutMs: number): SqliteDatabase {
     const db = new Database(path, { timeout: busyTimeoutMs });
+    let atOpen: number;
     try {
       configureConnection(db, busyTimeoutMs);
-      migrate(db, path);
+      atOpen = migrate(db, path);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, path);
+    return new SqliteDatabase(db, path, { atOpen, current: LATEST_SCHEMA_VERSION });
   }
 
   async insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean> {
@@ -58,6 +63,10 @@ export class SqliteDatabase implements StoreDatabase {
 
   async findTaskInstance(id: string): Promise<TaskInstanceRecord | undefined> {
     return this.#statement("selectTaskInstance").get(id) as TaskInstanceRecord | undefined;
+  }
+
+  async listTaskInstances(filter: TaskStateFilter): Promise<TaskInstanceRecord[]> {
+    return this.#statement("listTaskInstances").all(taskFilterParams(filter)) as TaskInstanceRecord[];
   }
 
   async finishTaskInstance(

@@ -26,6 +26,13 @@ export const SQL = {
     SELECT id, dag_id AS dagId, run_id AS runId, task_id AS taskId, map_index AS mapIndex,
            try_number AS tryNumber, state
     FROM task_instance WHERE id = ?`,
+  listTaskInstances: `
+    SELECT id, dag_id AS dagId, run_id AS runId, task_id AS taskId, map_index AS mapIndex,
+           try_number AS tryNumber, state
+    FROM task_instance
+    WHERE (@dagId IS NULL OR dag_id = @dagId) AND (@runId IS NULL OR run_id = @runId)
+      AND (@taskId IS NULL OR task_id = @taskId) AND (@mapIndex IS NULL OR map_index = @mapIndex)
+    ORDER BY dag_id, run_id, task_id, map_index, try_number, id`,
   updateTaskInstanceState: "UPDATE task_instance SET state = @state, updated_at = @nowMs WHERE id = @id",
   deleteTaskStateOfInstance: `
     DELETE FROM task_state
