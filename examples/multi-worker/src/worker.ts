@@ -4,6 +4,7 @@
 // other server as a fallback), and reports every write and what it read.
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  checkStateBackendOnStart,
   HttpStateClient,
   loadConfig,
   runTask,
@@ -18,6 +19,9 @@ const STEPS = Number(process.env.FLOWSTATE_DEMO_STEPS ?? 4);
 const PACE_MS = Number(process.env.FLOWSTATE_DEMO_PACE_MS ?? 20);
 const worker = process.env.FLOWSTATE_DEMO_WORKER ?? "worker";
 const conf = await loadConfig();
+// With [workers] state_backend_check_on_start = True, a backend that does not load or answer stops
+// this worker here, with the error and its fix, instead of failing the first task.
+await checkStateBackendOnStart(conf);
 const fallbacks = (process.env.FLOWSTATE_DEMO_FALLBACK_URLS ?? "").split(",").filter(Boolean);
 
 /** The servers to try, [core] execution_api_server_url first; bounded waits: one retry, 3 s each. */

@@ -15,6 +15,7 @@ export {
   TaskStateAccessor,
   type TaskStateAccessorInit,
 } from "./accessors.js";
+export * from "./backend-check.js";
 export {
   type ConfiguredStateBackend,
   getConfiguredStateBackend,

@@ -63,6 +63,15 @@ export const CONFIG_DEFAULTS = {
       description:
         'A JSON object passed as the first constructor argument of the state backend, e.g. `{"bucket": "b"}`. Empty: `{}`.',
     },
+    state_backend_check_on_start: {
+      default: "False",
+      type: "boolean",
+      description:
+        "Whether a worker checks its state backend once at start (`checkStateBackendOnStart`): it loads " +
+        "`[workers] state_backend`, then writes, reads back and deletes a small value in a scratch scope " +
+        "(dag `__flowstate_check__`). A failure stops the worker with the error and its fix, instead of " +
+        "failing the first task that touches state. `flowstate backend check` runs the same check on demand.",
+    },
   },
   state_store: {
     default_retention_days: {
