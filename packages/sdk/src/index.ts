@@ -56,5 +56,7 @@ export {
   type TaskInstanceInfo,
   type TaskRunResult,
 } from "./run-task.js";
+// The author-facing part of `@flowstate/shared-state` (scopes, BaseStateBackend, errors): see state.ts.
+export * from "./state.js";
 export { type StateClientFromConfigOptions, stateClientFromConfig } from "./state-client.js";
 export { ORPHANED_OBJECTS_WARNING } from "./state-objects.js";
