@@ -110,6 +110,42 @@ describe("the packed packages, installed in a project outside the repository", (
     expect(out).toMatchObject({ state: "success", value: "job-42" });
     expect(out.stored).toMatch(/^memory:\/\//);
   });
+
+  it("checks the backend the project names: flowstate backend check loads it from the project and probes it", async () => {
+    const result = await flowstate(["backend", "check", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      classPath: string;
+      module: { packageName: string; file: string };
+      probe: { steps: { step: string; ok: boolean }[] };
+    };
+    expect(report).toMatchObject({ ok: true, classPath: BACKEND });
+    expect(report.module.packageName).toBe("@flowstate/backend-memory");
+    expect(report.module.file.startsWith(join(project, "node_modules"))).toBe(true);
+    expect(report.probe.steps.map(({ step, ok }) => [step, ok])).toEqual([
+      ["set", true],
+      ["get", true],
+      ["delete", true],
+    ]);
+  });
+
+  it("shows the task's stored reference: flowstate state list --raw", async () => {
+    const result = await flowstate([
+      "state",
+      "list",
+      "--dag",
+      "packed",
+      "--run",
+      "manual__1",
+      "--task",
+      "t",
+      "--raw",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("job_id");
+    expect(result.stdout).toMatch(/memory:\/\//);
+  });
 });
 
 /** A task run with the installed sdk and store: the value goes to the memory backend, the row holds its reference. */
