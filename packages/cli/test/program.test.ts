@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,22 @@ describe("flowstate", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout.trim()).toBe("0.1.0");
     expect(run.status).toBe(0);
+  });
+
+  it("prints a process warning as one plain line (the bin), not Node's default with its hint", () => {
+    const dir = mkdtempSync(join(tmpdir(), "flowstate-cli-warn-"));
+    writeFileSync(join(dir, "airflow.cfg"), "[core]\nsql_alchemy_conn = sqlite:///old.db\n");
+    const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+    const run = spawnSync(process.execPath, [bin, "config", "get-value", "database", "sql_alchemy_conn"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: dir },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe("sqlite:///old.db\n");
+    expect(run.stderr).toBe(
+      "warning: The sql_alchemy_conn option in [core] has been moved to the sql_alchemy_conn option in [database] - the old setting has been used, but please update your config.\n",
+    );
   });
 
   it("prints its version from package.json", async () => {
