@@ -1,12 +1,21 @@
 // Runs a baseline and a flowstate subject side by side with tinybench and reports the ratio of
-// their median latencies (subject / baseline: 1.00 means as fast as the raw SDK).
+// their median latencies (subject / baseline: 1.00 means as fast as the raw SDK), against the
+// issue's target where one is set.
 import { Bench } from "tinybench";
+import { recordTable } from "./report.js";
+
+/** The ratio a case must reach: `ratio ≤ maxRatio` (slower by at most) or `ratio ≥ minRatio`. */
+export interface Target {
+  maxRatio?: number;
+  minRatio?: number;
+}
 
 /** One comparison: the same work done through the raw SDK and through flowstate. */
 export interface Comparison {
   name: string;
   baseline: () => Promise<unknown>;
   subject: () => Promise<unknown>;
+  target?: Target | undefined;
 }
 
 export interface ComparisonResult {
@@ -14,19 +23,20 @@ export interface ComparisonResult {
   baselineMs: number;
   subjectMs: number;
   ratio: number;
+  target?: Target | undefined;
 }
 
 /** Measures each comparison in turn (baseline, then subject), for about `timeMs` each. */
 export async function compare(comparisons: Comparison[], timeMs: number): Promise<ComparisonResult[]> {
   const results: ComparisonResult[] = [];
-  for (const { name, baseline, subject } of comparisons) {
+  for (const { name, baseline, subject, target } of comparisons) {
     const bench = new Bench({ time: timeMs, iterations: 5, warmupIterations: 2 });
     bench.add("baseline", baseline).add("subject", subject);
     await bench.run();
     const [baselineMs, subjectMs] = ["baseline", "subject"].map((task) =>
       medianMs(bench.getTask(task)?.result, name),
     ) as [number, number];
-    results.push({ name, baselineMs, subjectMs, ratio: subjectMs / baselineMs });
+    results.push({ name, baselineMs, subjectMs, ratio: subjectMs / baselineMs, target });
     process.stderr.write(".");
   }
   process.stderr.write("\n");
@@ -40,16 +50,43 @@ function medianMs(result: unknown, name: string): number {
   return latency.p50;
 }
 
-/** Prints results as a fixed-width table. */
+/** `≤ 1.30x` / `≥ 0.95x`, or `-` when the case has no target. */
+export function describeTarget(target: Target | undefined): string {
+  if (target?.maxRatio !== undefined) return `≤ ${target.maxRatio.toFixed(2)}x`;
+  if (target?.minRatio !== undefined) return `≥ ${target.minRatio.toFixed(2)}x`;
+  return "-";
+}
+
+/** `✓`, `✗`, or `` when there is no target. */
+export function meetsTarget(ratio: number, target: Target | undefined): string {
+  if (target?.maxRatio !== undefined) return ratio <= target.maxRatio ? "✓" : "✗";
+  if (target?.minRatio !== undefined) return ratio >= target.minRatio ? "✓" : "✗";
+  return "";
+}
+
+/** Prints results as a fixed-width table with target and ✓/✗ columns, and records it for the report. */
 export function printTable(title: string, baselineName: string, results: ComparisonResult[]): void {
-  console.log(`\n${title}  (median per operation; ratio = flowstate / ${baselineName})`);
-  console.log(
-    `  ${"case".padEnd(34)}${baselineName.padStart(14)}${"flowstate".padStart(14)}${"ratio".padStart(9)}`,
-  );
+  const header = `${title}  (median per operation; ratio = flowstate / ${baselineName})`;
+  const lines = [
+    `  ${"case".padEnd(38)}${baselineName.padStart(14)}${"flowstate".padStart(14)}${"ratio".padStart(9)}${"target".padStart(10)}`,
+  ];
   for (const r of results) {
     const ms = (value: number) => `${value.toFixed(3)} ms`.padStart(14);
-    console.log(
-      `  ${r.name.padEnd(34)}${ms(r.baselineMs)}${ms(r.subjectMs)}${`${r.ratio.toFixed(2)}x`.padStart(9)}`,
+    lines.push(
+      `  ${r.name.padEnd(38)}${ms(r.baselineMs)}${ms(r.subjectMs)}${`${r.ratio.toFixed(2)}x`.padStart(9)}${describeTarget(r.target).padStart(10)} ${meetsTarget(r.ratio, r.target)}`,
     );
   }
+  console.log(`\n${header}\n${lines.join("\n")}`);
+  recordTable({
+    title,
+    columns: ["case", baselineName, "flowstate", "ratio", "target", ""],
+    rows: results.map((r) => [
+      r.name,
+      `${r.baselineMs.toFixed(3)} ms`,
+      `${r.subjectMs.toFixed(3)} ms`,
+      `${r.ratio.toFixed(2)}x`,
+      describeTarget(r.target),
+      meetsTarget(r.ratio, r.target),
+    ]),
+  });
 }
