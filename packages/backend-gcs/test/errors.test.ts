@@ -10,6 +10,7 @@ import {
   statePath,
 } from "@flowstate/shared-state";
 import {
+  freePort,
   startGarbageServer,
   startHttpServer,
   startSilentServer,
@@ -17,7 +18,6 @@ import {
 } from "@flowstate/test-support";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { GcsStateBackend } from "../src/index.js";
-import { freePort } from "./support/gcs-emulator.js";
 import { backendOn, rawStorage, uniquePrefix, uniqueTaskScope } from "./support/helpers.js";
 import { type FaultReply, gcsError, startFaultServer, type TestHttpServer } from "./support/http-servers.js";
 

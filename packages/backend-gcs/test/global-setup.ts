@@ -1,5 +1,5 @@
+import { type GcsEmulator, startGcsEmulator } from "@flowstate/test-support";
 import type { TestProject } from "vitest/node";
-import { type GcsEmulator, startGcsEmulator } from "./support/gcs-emulator.js";
 
 /** What a test file needs to reach the emulator. */
 export interface EmulatorInfo {

@@ -1,9 +1,11 @@
 /**
- * `@flowstate/test-support`: starts and stops the local S3-compatible servers (and throwaway PostgreSQL clusters) that flowstate's
+ * `@flowstate/test-support`: starts and stops the local S3-compatible servers, the GCS emulator and throwaway PostgreSQL clusters that flowstate's
  * tests, examples and benchmarks share. Every server runs in a child process on a free port with
  * its data in a temp dir, and dies with the process that started it.
  * @packageDocumentation
  */
+export { freePort } from "./free-port.js";
+export { type GcsEmulator, startGcsEmulator } from "./gcs-emulator.js";
 export { startHttpServer, type TestHttpServer } from "./http-server.js";
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
 export { findPostgresBin, type PostgresTestServer, startPostgresServer } from "./postgres.js";

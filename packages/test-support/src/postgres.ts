@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { accessSync, chownSync, constants, existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import { freePort } from "./free-port.js";
 import { makeTempDir } from "./temp-dir.js";
 
 /** A throwaway PostgreSQL cluster on 127.0.0.1, from {@link startPostgresServer}. */
@@ -143,17 +143,6 @@ function chownTree(path: string, user: string): void {
   const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
   chownSync(path, uid, gid);
   for (const name of readdirSync(path)) chownSync(join(path, name), uid, gid);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 // A port found free may be taken before the server binds it: try a few.
