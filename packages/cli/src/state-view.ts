@@ -13,6 +13,65 @@ export interface StateView {
   listCommand: string;
 }
 
+/** A task instance or an asset as the shared `get`, `delete`, `clear` and `list` actions use it. */
+export interface ScopeView extends StateView {
+  /** The value of `key` as a task reads it (through the backend); `undefined` when not set. */
+  read(key: string): Promise<string | undefined>;
+  /** The scope's stored rows (expired ones included), or only `key`'s. */
+  rows(key?: string): Promise<StoredRow[]>;
+  /** Deletes the backend objects `removed` rows named; answers how many could not be deleted. */
+  deleteObjects(removed: StateRemoval["removed"], what: string): Promise<number>;
+  /** How `list --json` names the scope: `{ taskInstance }` or `{ asset }`. */
+  subject: Record<string, unknown>;
+}
+
+/** `get KEY [--raw] [--json]`: the value exactly as stored through the backend, or its row; exit 1 when unset. */
+export async function printValue(
+  io: CliIo,
+  view: ScopeView,
+  key: string,
+  options: { raw?: boolean; json?: boolean },
+): Promise<void> {
+  if (options.raw) {
+    const [row] = await view.rows(key);
+    if (!row) reportMissingKey(io, key, view, undefined);
+    if (options.json) writeJson(io, rawRowJson(row));
+    else printRawRow(io, row);
+    return;
+  }
+  const value = await view.read(key);
+  if (value === undefined) reportMissingKey(io, key, view, (await view.rows(key))[0]);
+  if (options.json) writeJson(io, { key, value });
+  else io.stdout.write(value);
+}
+
+/** `list [--raw] [--json]` of one scope: its keys with size and expiry; exit 1 when a value is unreadable. */
+export async function printKeys(
+  io: CliIo,
+  view: ScopeView,
+  options: { raw?: boolean; json?: boolean },
+): Promise<void> {
+  const raw = options.raw === true;
+  const entries = await keyEntries(await view.rows(), raw, (key) => view.read(key));
+  if (options.json) writeJson(io, { ...view.subject, keys: entries });
+  else printKeyEntries(io, entries, raw, `no keys set for ${view.where}`);
+  if (entries.some((entry) => entry.error !== undefined)) throw new CliExit(EXIT_FAILURE);
+}
+
+/**
+ * After a `delete` or `clear` removed `removed` rows (rows first, as the accessors do): deletes the
+ * objects they named and prints what went.
+ */
+export async function finishRemoval(
+  io: CliIo,
+  view: ScopeView,
+  removed: StateRemoval["removed"],
+  what: { operation: string; nothing: string; json: boolean },
+): Promise<void> {
+  const objectsLeft = await view.deleteObjects(removed, what.operation);
+  describeRemoval(io, { removed, objectsLeft }, view, what.json, what.nothing);
+}
+
 /** A stored row as both kinds of state have it (asset rows never expire). */
 export interface StoredRow {
   key: string;

@@ -2,19 +2,15 @@ import { AssetStateAccessor } from "@flowstate/sdk";
 import { AssetNotFoundError } from "@flowstate/shared-state";
 import type { AssetStateRow, StateStore } from "@flowstate/store";
 import type { Command } from "commander";
-import { CliExit, EXIT_FAILURE } from "../exit.js";
 import { table } from "../format.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { type Session, withSession } from "../session.js";
 import {
-  describeRemoval,
-  keyEntries,
-  printKeyEntries,
-  printRawRow,
-  rawRowJson,
+  finishRemoval,
+  printKeys,
+  printValue,
   readValueArgument,
-  reportMissingKey,
-  type StateView,
+  type ScopeView,
   shellWord,
 } from "../state-view.js";
 
@@ -46,7 +42,7 @@ function withAssetOptions(command: Command): Command {
 }
 
 /** The asset the options name (it must be registered), its accessor, and how to show it. */
-interface AssetView extends StateView {
+interface AssetView extends ScopeView {
   asset: { name: string; uri: string };
   accessor: AssetStateAccessor;
 }
@@ -60,12 +56,15 @@ async function assetView(session: Session, options: AssetOptions, command: Comma
     ref.name !== undefined
       ? new AssetStateAccessor({ client, conf, name: ref.name })
       : new AssetStateAccessor({ client, conf, uri: ref.uri });
-  const where = `asset '${asset.name}' (${asset.uri})`;
   return {
     asset,
     accessor,
-    where,
+    where: `asset '${asset.name}' (${asset.uri})`,
     listCommand: `flowstate asset-state list --name ${shellWord(asset.name)}`,
+    read: (key) => accessor.get(key),
+    rows: (key) => storedRows(session.store, asset, key),
+    deleteObjects: (removed, what) => accessor.deleteObjectsOf(removed, what),
+    subject: { asset },
   };
 }
 
@@ -103,20 +102,9 @@ function registerGet(assetState: Command, io: CliIo): void {
     .option("--raw", "show the stored row (reference, backend class path) instead of the value")
     .option("--json", "print JSON")
     .action(async (key: string, options: AssetOptions, command: Command) => {
-      await withSession(command, io, async (session) => {
-        const view = await assetView(session, options, command);
-        if (options.raw) {
-          const [row] = await storedRows(session.store, view.asset, key);
-          if (!row) reportMissingKey(io, key, view, undefined);
-          if (options.json) writeJson(io, rawRowJson(row));
-          else printRawRow(io, row);
-          return;
-        }
-        const value = await view.accessor.get(key);
-        if (value === undefined) reportMissingKey(io, key, view, undefined);
-        if (options.json) writeJson(io, { key, value });
-        else io.stdout.write(value);
-      });
+      await withSession(command, io, async (session) =>
+        printValue(io, await assetView(session, options, command), key, options),
+      );
     });
 }
 
@@ -149,14 +137,12 @@ function registerDelete(assetState: Command, io: CliIo): void {
         const view = await assetView(session, options, command);
         const removed = await session.client.deleteAssetState({ name: view.asset.name }, key);
         const rows = removed ? [{ ...removed, key }] : [];
-        const objectsLeft = await view.accessor.deleteObjectsOf(rows, `delete of '${key}'`);
-        describeRemoval(
-          io,
-          { removed: rows, objectsLeft },
-          view,
-          options.json === true,
-          `'${key}' was not set`,
-        );
+        const what = {
+          operation: `delete of '${key}'`,
+          nothing: `'${key}' was not set`,
+          json: options.json === true,
+        };
+        await finishRemoval(io, view, rows, what);
       });
     });
 }
@@ -170,8 +156,11 @@ function registerClear(assetState: Command, io: CliIo): void {
         const view = await assetView(session, options, command);
         // Rows first (the store answers with them, to print), then the objects they named: as the accessor's clear.
         const rows = await session.client.clearAssetState({ name: view.asset.name });
-        const objectsLeft = await view.accessor.deleteObjectsOf(rows, "clear");
-        describeRemoval(io, { removed: rows, objectsLeft }, view, options.json === true, "nothing to clear");
+        await finishRemoval(io, view, rows, {
+          operation: "clear",
+          nothing: "nothing to clear",
+          json: options.json === true,
+        });
       });
     });
 }
@@ -187,12 +176,7 @@ function registerList(assetState: Command, io: CliIo): void {
       await withSession(command, io, async (session) => {
         if (options.name === undefined && options.uri === undefined)
           return listAssets(io, session.store, options);
-        const view = await assetView(session, options, command);
-        const rows = await storedRows(session.store, view.asset);
-        const entries = await keyEntries(rows, options.raw === true, (key) => view.accessor.get(key));
-        if (options.json) writeJson(io, { asset: view.asset, keys: entries });
-        else printKeyEntries(io, entries, options.raw === true, `no keys set for ${view.where}`);
-        if (entries.some((entry) => entry.error !== undefined)) throw new CliExit(EXIT_FAILURE);
+        await printKeys(io, await assetView(session, options, command), options);
       });
     });
 }

@@ -3,19 +3,15 @@ import { TaskScope } from "@flowstate/shared-state";
 import type { StateStore, TaskInstanceRecord, TaskStateRow } from "@flowstate/store";
 import { type Command, Option } from "commander";
 import { parseInteger } from "../duration.js";
-import { CliExit, EXIT_FAILURE } from "../exit.js";
 import { table } from "../format.js";
 import { type CliIo, writeJson, writeLine } from "../io.js";
 import { type Session, withSession } from "../session.js";
 import {
-  describeRemoval,
-  keyEntries,
-  printKeyEntries,
-  printRawRow,
-  rawRowJson,
+  finishRemoval,
+  printKeys,
+  printValue,
   readValueArgument,
-  reportMissingKey,
-  type StateView,
+  type ScopeView,
   shellWord,
 } from "../state-view.js";
 import { addTaskInstanceOptions, findTaskInstance, type TaskInstanceOptions } from "../task-instance.js";
@@ -40,7 +36,7 @@ export function registerStateCommand(program: Command, io: CliIo): void {
 }
 
 /** The task instance the options name, its accessor, and how to show it. */
-interface TaskView extends StateView {
+interface TaskView extends ScopeView {
   ti: TaskInstanceRecord;
   accessor: TaskStateAccessor;
 }
@@ -52,7 +48,20 @@ async function taskView(session: Session, options: StateOptions, command: Comman
   const mapped = ti.mapIndex >= 0;
   const where = `dag '${ti.dagId}', run '${ti.runId}', task '${ti.taskId}'${mapped ? `, map index ${ti.mapIndex}` : ""}`;
   const listCommand = `flowstate state list --dag ${shellWord(ti.dagId)} --run ${shellWord(ti.runId)} --task ${shellWord(ti.taskId)}${mapped ? ` --map-index ${ti.mapIndex}` : ""}`;
-  return { ti, accessor, where, listCommand };
+  return {
+    ti,
+    accessor,
+    where,
+    listCommand,
+    read: (key) => accessor.get(key),
+    rows: (key) => storedRows(session.store, ti, key),
+    deleteObjects: (removed, what) =>
+      accessor.deleteObjectsOf(
+        removed.map((row) => ({ ...row, mapIndex: row.mapIndex ?? ti.mapIndex })),
+        what,
+      ),
+    subject: { taskInstance: ti },
+  };
 }
 
 /** The task's stored rows (expired ones included), or just `key`'s. */
@@ -68,21 +77,9 @@ function registerGet(state: Command, io: CliIo): void {
     .option("--raw", "show the stored row (reference, backend class path, expiry) instead of the value")
     .option("--json", "print JSON")
     .action(async (key: string, options: StateOptions, command: Command) => {
-      await withSession(command, io, async (session) => {
-        const view = await taskView(session, options, command);
-        if (options.raw) {
-          const [row] = await storedRows(session.store, view.ti, key);
-          if (!row) reportMissingKey(io, key, view, undefined);
-          if (options.json) writeJson(io, rawRowJson(row));
-          else printRawRow(io, row);
-          return;
-        }
-        const value = await view.accessor.get(key);
-        if (value === undefined)
-          reportMissingKey(io, key, view, (await storedRows(session.store, view.ti, key))[0]);
-        if (options.json) writeJson(io, { key, value });
-        else io.stdout.write(value);
-      });
+      await withSession(command, io, async (session) =>
+        printValue(io, await taskView(session, options, command), key, options),
+      );
     });
 }
 
@@ -141,11 +138,12 @@ function registerDelete(state: Command, io: CliIo): void {
         const view = await taskView(session, options, command);
         const removed = await session.client.deleteTaskState(view.ti.id, key);
         const rows = removed ? [{ ...removed, key, mapIndex: view.ti.mapIndex }] : [];
-        const removal = {
-          removed: rows,
-          objectsLeft: await view.accessor.deleteObjectsOf(rows, `delete of '${key}'`),
+        const what = {
+          operation: `delete of '${key}'`,
+          nothing: `'${key}' was not set`,
+          json: options.json === true,
         };
-        describeRemoval(io, removal, view, options.json === true, `'${key}' was not set`);
+        await finishRemoval(io, view, rows, what);
       });
     });
 }
@@ -168,9 +166,12 @@ function registerClear(state: Command, io: CliIo): void {
         const rows = await session.client.clearTaskState(view.ti.id, {
           allMapIndices: options.allMapIndices === true,
         });
-        const removal = { removed: rows, objectsLeft: await view.accessor.deleteObjectsOf(rows, "clear") };
         const where = options.allMapIndices ? { ...view, where: `${view.where} (every map index)` } : view;
-        describeRemoval(io, removal, where, options.json === true, "nothing to clear");
+        await finishRemoval(io, where, rows, {
+          operation: "clear",
+          nothing: "nothing to clear",
+          json: options.json === true,
+        });
       });
     });
 }
@@ -186,12 +187,7 @@ function registerList(state: Command, io: CliIo): void {
       await withSession(command, io, async (session) => {
         const named = options.ti !== undefined || (options.dag && options.run && options.task);
         if (!named) return listTaskInstances(io, session.store, options);
-        const view = await taskView(session, options, command);
-        const rows = await storedRows(session.store, view.ti);
-        const entries = await keyEntries(rows, options.raw === true, (key) => view.accessor.get(key));
-        if (options.json) writeJson(io, { taskInstance: view.ti, keys: entries });
-        else printKeyEntries(io, entries, options.raw === true, `no keys set for ${view.where}`);
-        if (entries.some((entry) => entry.error !== undefined)) throw new CliExit(EXIT_FAILURE);
+        await printKeys(io, await taskView(session, options, command), options);
       });
     });
 }
