@@ -17,8 +17,17 @@ export interface RunResult {
 
 /** Runs `node <script>` in `cwd` with extra environment variables, collecting its output. */
 export function runNode(script: string, cwd: string, env: Record<string, string>): Promise<RunResult> {
+  return runCommand(process.execPath, [script], { cwd, env: { ...process.env, ...env } });
+}
+
+/** Runs `command args` to its end in `cwd` with exactly `env`, collecting its output. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd, env: { ...process.env, ...env } });
+    const child = spawn(command, args, options);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {

@@ -12,7 +12,6 @@
 //   <!-- test: output DIR -->     what `pnpm --filter <DIR's package> start` prints; `…` stands for a part that
 //                                 differs per run (ids, versions, timestamps)
 // A ```ts block without a marker fails: every example is tested, or says why it is not.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import { describeStateBackend } from "@flowstate/backend-test-suite";
 import { type StateBackend, stateBackendClassProblem } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import { repoRoot } from "../support.js";
+import { type RunResult, repoRoot, runCommand } from "../support.js";
 import { type CompileProblem, compile, repoCompilerOptions, tsconfigIn } from "./compile.js";
 import { type CodeBlock, codeBlocks, markdownFiles, readRepoFile } from "./markdown.js";
 
@@ -143,30 +142,12 @@ for (const doc of prepared) {
   }
 }
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs node with `args` in `cwd`, without the caller's AIRFLOW_* settings (a reader's shell has none). */
-function runNode(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<Ran> {
+function runNode(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<RunResult> {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith("AIRFLOW_") && name !== "INIT_CWD"),
   );
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...clean, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(process.execPath, args, { cwd, env: { ...clean, ...env } });
 }
 
 /** A regular expression for one line of a sample output: `…` is a run of non-blank characters. */

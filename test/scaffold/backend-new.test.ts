@@ -3,11 +3,10 @@
 // line, and the built class passes `flowstate backend check`. The package is written under this
 // folder's `.generated/` (git-ignored), so `@flowstate/*` resolve from test/node_modules as they
 // would from the author's own node_modules.
-import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type RunResult, repoRoot } from "../support.js";
+import { type RunResult, repoRoot, runCommand } from "../support.js";
 
 const GENERATED = join(repoRoot, "test", "scaffold", ".generated");
 const NAME = "@e2e/flowstate-backend-widgets";
@@ -18,19 +17,7 @@ const BIN = join(repoRoot, "node_modules", ".bin");
 /** Runs a command to its end with the environment of this process, minus vitest's own variables. */
 function run(command: string, args: string[], cwd = repoRoot): Promise<RunResult> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST")));
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(command, args, { cwd, env: { ...env, NO_COLOR: "1" } });
 }
 
 /** `flowstate ...args`, the built CLI in its own process. */
