@@ -21,17 +21,47 @@ interface CachedLoad {
 const cache = new Map<string, CachedLoad>();
 
 /**
+ * The last successful answer for one reader, and the config text it was for. Every call still
+ * reads `[workers] state_backend` and `state_backend_kwargs` (environment overrides are read at
+ * get time, so the text can change under the same reader); when both read as before and the
+ * cache has not been reset since, the answer is the same settled promise: no cache key is built,
+ * no map is searched and nothing is allocated. Keyed by reader identity (weakly: a dropped Config
+ * takes its entry with it).
+ */
+interface LastAnswer {
+  classPath: string;
+  kwargsText: string;
+  /** {@link generation} when the load began: a reset since then makes the answer stale. */
+  generation: number;
+  configured: Promise<ConfiguredStateBackend>;
+  backend: Promise<StateBackend>;
+}
+const lastAnswers = new WeakMap<ConfigReader, LastAnswer>();
+/** Bumped by {@link resetWorkerStateBackendCache}: every {@link LastAnswer} before it is stale. */
+let generation = 0;
+const NO_BACKEND: Promise<undefined> = Promise.resolve(undefined);
+
+/**
  * The worker state backend configured by `[workers] state_backend`, constructed once per
  * configuration and cached; `undefined` when the option is empty. The class path is imported with
  * {@link importString} from `conf.baseDir`, must name a class that extends `BaseStateBackend`
  * (from any copy of `@flowstate/shared-state`: checked by brand and shape, not `instanceof`), and
  * is constructed as `new Backend(kwargs, { config: conf })` with `kwargs` the JSON object in
  * `[workers] state_backend_kwargs` (`{}` when empty). A failed load is not cached: the next call
- * tries again.
+ * tries again. The options are read on every call, so a changed environment override loads (or
+ * finds) the backend of the new configuration.
  * @throws StateBackendLoadError naming the class path, with the specific error as `cause`.
  */
-export async function getWorkerStateBackend(conf: ConfigReader): Promise<StateBackend | undefined> {
-  return (await getConfiguredStateBackend(conf))?.backend;
+export function getWorkerStateBackend(conf: ConfigReader): Promise<StateBackend | undefined> {
+  try {
+    const options = readOptions(conf);
+    if (options === undefined) return NO_BACKEND;
+    const last = lastAnswer(conf, options);
+    if (last) return last.backend;
+    return load(conf, options).then(({ backend }) => backend);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** A loaded worker backend and the class path it was loaded from. */
@@ -44,22 +74,67 @@ export interface ConfiguredStateBackend {
 /**
  * Like {@link getWorkerStateBackend}, with the class path it came from: the accessors record it
  * with each reference, so a row is never read back as a value once the configuration changes.
+ * The answer is frozen: callers share it.
  */
-export async function getConfiguredStateBackend(
-  conf: ConfigReader,
-): Promise<ConfiguredStateBackend | undefined> {
+export function getConfiguredStateBackend(conf: ConfigReader): Promise<ConfiguredStateBackend | undefined> {
+  try {
+    const options = readOptions(conf);
+    if (options === undefined) return NO_BACKEND;
+    return lastAnswer(conf, options)?.configured ?? load(conf, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+interface BackendOptions {
+  classPath: string;
+  kwargsText: string;
+}
+
+/** The two options a load depends on (with `baseDir`, fixed per reader); `undefined`: no backend. */
+function readOptions(conf: ConfigReader): BackendOptions | undefined {
   const classPath = conf.get("workers", "state_backend", { fallback: "" }).trim();
   if (!classPath) return undefined;
-  const kwargsText = readKwargsText(conf, classPath);
+  return { classPath, kwargsText: readKwargsText(conf, classPath) };
+}
+
+function lastAnswer(conf: ConfigReader, { classPath, kwargsText }: BackendOptions): LastAnswer | undefined {
+  const last = lastAnswers.get(conf);
+  if (last?.generation !== generation || last.classPath !== classPath || last.kwargsText !== kwargsText)
+    return undefined;
+  return last;
+}
+
+/** The cached load for these options (started if there is none), remembered for `conf` once it succeeds. */
+async function load(
+  conf: ConfigReader,
+  { classPath, kwargsText }: BackendOptions,
+): Promise<ConfiguredStateBackend> {
+  const startedIn = generation;
   const key = JSON.stringify([conf.baseDir, classPath, kwargsText]);
-  const cached = cache.get(key);
-  if (cached) return { backend: await cached.backend, classPath };
-  const backend: Promise<StateBackend> = loadBackend(conf, classPath, kwargsText).catch((error: unknown) => {
-    if (cache.get(key)?.backend === backend) cache.delete(key);
-    throw new StateBackendLoadError(classPath, { cause: error, source: classPathSource(conf) });
-  });
-  cache.set(key, { classPath, backend });
-  return { backend: await backend, classPath };
+  let backend = cache.get(key)?.backend;
+  if (backend === undefined) {
+    const loading: Promise<StateBackend> = loadBackend(conf, classPath, kwargsText).catch(
+      (error: unknown) => {
+        if (cache.get(key)?.backend === loading) cache.delete(key);
+        throw new StateBackendLoadError(classPath, { cause: error, source: classPathSource(conf) });
+      },
+    );
+    cache.set(key, { classPath, backend: loading });
+    backend = loading;
+  }
+  const configured = Object.freeze({ backend: await backend, classPath });
+  // Loaded before a reset that came while it loaded: the next call looks again.
+  if (startedIn === generation) {
+    lastAnswers.set(conf, {
+      classPath,
+      kwargsText,
+      generation: startedIn,
+      configured: Promise.resolve(configured),
+      backend: Promise.resolve(configured.backend),
+    });
+  }
+  return configured;
 }
 
 /**
@@ -71,6 +146,7 @@ export async function getConfiguredStateBackend(
 export async function resetWorkerStateBackendCache(): Promise<void> {
   const loads = [...cache.values()];
   cache.clear();
+  generation += 1;
   const closes = loads.map(async ({ classPath, backend }) => {
     const loaded = await backend.catch(() => undefined);
     try {
