@@ -4,6 +4,11 @@ import { defineConfig } from "vitest/config";
 // project with its own vitest.config.ts.
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "examples/**/vitest.config.ts", "test/vitest.config.ts"],
+    projects: [
+      "packages/*/vitest.config.ts",
+      "examples/**/vitest.config.ts",
+      "test/vitest.config.ts",
+      "bench/vitest.config.ts",
+    ],
   },
 });

@@ -50,7 +50,8 @@ export interface S3StateBackendOptions extends BoundedWaitOptions {
    */
   partSize?: number;
   /**
-   * Parts uploaded at once. A multipart upload holds about `partSize × queueSize` bytes in memory.
+   * Parts uploaded at once. A multipart upload holds `partSize × (queueSize + 1)` bytes in memory
+   * (the parts in flight and the one being encoded), whatever the size of the value.
    * Config key `queue_size`.
    * @default 4
    */

@@ -37,6 +37,7 @@ export {
   type RawValue,
   text,
 } from "./options/values.js";
+export { type ValueParts, valueStream } from "./parts.js";
 export { objectUrl } from "./refs.js";
 export type {
   BoundedWaitOptions,

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { StateBackendError, type StateBackendOperation, sanitizedCause } from "@flowstate/shared-state";
 import { decoderFor, ENCODING_METADATA_KEY, isStoredEncoding, type StoredEncoding } from "./codec.js";
+import { Utf8Text } from "./text.js";
 import type { ObjectStoreIdentity, StoredObject } from "./types.js";
 
 /** Reads retried when the object is replaced between reading its metadata and its bytes. */
@@ -75,15 +76,12 @@ function isUndecodable(error: unknown): boolean {
 
 /** Reads a body to a string, undoing compression, without stripping a leading BOM. */
 async function decodeText(body: Readable, encoding: StoredEncoding): Promise<string> {
-  // The bytes are gathered and decoded once: decoding chunk by chunk into many small strings
-  // measured slower for large values. fatal: bytes that are not UTF-8 fail the read instead of
-  // turning silently into U+FFFD.
-  const chunks: Buffer[] = [];
+  const text = new Utf8Text();
   const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of source) chunks.push(chunk);
+    for await (const chunk of source) text.write(chunk);
   };
   const decompressor = decoderFor(encoding);
   if (decompressor) await pipeline(body, decompressor, collect);
   else await pipeline(body, collect);
-  return new TextDecoder("utf-8", { ignoreBOM: true, fatal: true }).decode(Buffer.concat(chunks));
+  return text.end();
 }

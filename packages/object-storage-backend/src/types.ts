@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { StateBackendOperation } from "@flowstate/shared-state";
 import type { ObjectCompression } from "./codec.js";
+import type { ValueParts } from "./parts.js";
 
 /** Who a concrete object-storage backend is, for references, locations and messages. */
 export interface ObjectStoreIdentity {
@@ -57,6 +58,12 @@ export interface ObjectWrite {
    * request), else a stream of unknown length (a multipart or resumable upload).
    */
   body: Buffer | Readable;
+  /**
+   * The same bytes as a stream {@link body}, produced a part at a time into buffers the writer
+   * owns (a multipart upload from a few reused part buffers); present exactly when `body` is a
+   * stream. A writer reads one or the other: each is encoded only when read.
+   */
+  parts?: ValueParts | undefined;
   contentType: string;
   /** Custom metadata to keep with the object; it records the encoding and the expiry. */
   metadata: Record<string, string>;

@@ -4,15 +4,15 @@ import {
   ENCODING_METADATA_KEY,
   EXPIRES_AT_METADATA_KEY,
   encodeSmall,
-  encodeStream,
   type ObjectCompression,
   storedEncoding,
 } from "./codec.js";
+import { valueParts, valueStream } from "./parts.js";
 import type { ObjectWrite } from "./types.js";
 
 /**
  * The object to write for `value`: its bytes in one `Buffer` below `streamThreshold` UTF-8 bytes,
- * else a stream of them, with the encoding (and the expiry, when there is one) in the object's
+ * else a stream of them (and the same bytes part by part, {@link ObjectWrite.parts}), with the encoding (and the expiry, when there is one) in the object's
  * custom metadata so that reads need no configuration.
  */
 export async function encodeObject(
@@ -25,12 +25,10 @@ export async function encodeObject(
   const small = Buffer.byteLength(value, "utf8") < streamThreshold;
   const metadata: Record<string, string> = { [ENCODING_METADATA_KEY]: encoding };
   if (expiresAt !== undefined) metadata[EXPIRES_AT_METADATA_KEY] = expiresAt.toISOString();
-  return {
-    body: small ? await encodeSmall(value, encoding) : encodeStream(value, encoding),
-    contentType: contentTypeFor(encoding),
-    metadata,
-    expiresAt,
-  };
+  const described = { contentType: contentTypeFor(encoding), metadata, expiresAt };
+  if (small) return { body: await encodeSmall(value, encoding), ...described };
+  // Both forms are lazy: only the one the writer reads is ever encoded.
+  return { body: valueStream(valueParts(value, encoding)), parts: valueParts(value, encoding), ...described };
 }
 
 /**
