@@ -12,7 +12,7 @@ import { deleteNames, listObjects } from "./delete.js";
 import { isObjectMissing, wrapGcsError } from "./errors.js";
 import { GCS_STORE } from "./identity.js";
 import type { GcsStateBackendOptions, ResolvedGcsOptions } from "./options.js";
-import { openGeneration } from "./read.js";
+import { openObject } from "./read.js";
 import { resolveGcsOptions } from "./resolve-options.js";
 import type { GcsTarget } from "./target.js";
 import { saveObject } from "./write.js";
@@ -53,10 +53,13 @@ export class GcsStateBackend extends ObjectStorageStateBackend<ResolvedGcsOption
   }
 
   protected override openObject(name: string): Promise<StoredObject | undefined> {
-    return openGeneration(this.#target, name);
+    return openObject(this.#target, name);
   }
 
-  /** A pinned generation that is gone was deleted since its metadata was read. */
+  /**
+   * "No such object" while the bytes are read: the version was deleted since it was found. (A read
+   * is one request, so this is rare; the base class then looks again.)
+   */
   protected override isReplacedWhileReading(error: unknown): boolean {
     return isObjectMissing(error);
   }

@@ -1,10 +1,9 @@
-import { pipeline as pipelineWithCallback, type Readable, Transform, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { pipeline as pipelineWithCallback, type Readable, Transform } from "node:stream";
 import { timeoutError } from "@flowstate/object-storage-backend";
 
 // Google's client bounds each request up to its answer, but not the bytes after it (a read's
-// body) nor a resumable upload's requests, which it sends without a timeout. The backend watches
-// those streams itself: no progress for `requestTimeoutMs` fails them with a TimeoutError.
+// body). The backend watches them itself: no progress for `requestTimeoutMs` fails the read with a
+// TimeoutError. (A streamed upload's PUT is watched the same way in upload.ts.)
 
 /**
  * `source` through a pass-through that is destroyed with a TimeoutError when no bytes arrive for
@@ -16,28 +15,6 @@ export function failWhenIdle(source: Readable, ms: number): Readable {
   watched.once("close", timer.stop);
   pipelineWithCallback(source, watched, () => {}); // errors reach `watched`, where the reader sees them
   return watched;
-}
-
-/**
- * Pipes `source` into `sink` (an upload), failing with a TimeoutError when no bytes move for
- * `ms`, or when `sink` does not finish within `ms` of the last byte; then `abort()` is called too,
- * to drop the upload's connections.
- */
-export async function pipeWithin(
-  source: Readable,
-  sink: Writable,
-  ms: number,
-  abort: () => void,
-): Promise<void> {
-  const timer = idleTimer(ms, () => {
-    sink.destroy(timeoutError("the upload made no progress", ms));
-    abort();
-  });
-  try {
-    await pipeline(source, passThrough(timer.restart, timer.restart), sink);
-  } finally {
-    timer.stop();
-  }
 }
 
 /** A timer that calls `onIdle` `ms` after it was last (re)started; started at once. */

@@ -1,4 +1,4 @@
-// Large values stream to GCS (a resumable upload fed chunk by chunk with backpressure) and back
+// Large values stream to GCS (a resumable upload, one PUT written from a few reused buffers) and back
 // through a decoder: byte-exact with multi-byte characters and a surrogate pair across every chunk
 // boundary, with and without gzip; objects written by the earlier code (one Buffer, or a stream of
 // 1 MiB slices) still read. No timings here: the bench measures speed and memory.
@@ -73,8 +73,8 @@ function charCutValue(slices: number): string {
   return pieces.join("");
 }
 
-// The chunks the backend streams a value in (object-storage-backend's parts.ts).
-const CHUNK = 256 * 1024;
+// The buffers the backend writes a streamed upload from (upload.ts, WRITE_BYTES).
+const CHUNK = 1024 * 1024;
 
 function open(extra: Parameters<typeof backendOn>[1]): GcsStateBackend {
   const backend = backendOn(emulator, extra);
@@ -92,7 +92,7 @@ describe("a large value streams as a resumable upload", () => {
   it("plain UTF-8, a 4-byte character straddling every chunk boundary, round-trips byte-exactly", async () => {
     const backend = open({ prefix: uniquePrefix("stream-plain") });
     const scope = uniqueTaskScope("stream-plain");
-    const value = partCutValue(CHUNK, 100); // 25 MiB
+    const value = partCutValue(CHUNK, 25); // 25 MiB
     const ref = await backend.serializeTaskStateToRef({ value, key: "big", tiId: "t", scope });
     const { bytes, encoding } = await storedBytes(ref);
     expect(encoding).toBe("identity");
