@@ -1,9 +1,8 @@
 // GcsStateBackend's hooks against the raw @google-cloud/storage calls on the same emulator (the
 // firebase Storage emulator the GCS tests use, started here from @flowstate/test-support). Every
 // serialize writes a new object (one simple upload below the resumable threshold); every
-// deserialize reads the generation its reference names (the metadata, then the bytes of that
-// generation, so the bytes always belong to the metadata read). The baselines are one upload of a
-// new object and one `download()`.
+// deserialize is one media download (the encoding marker comes with it). The baselines are one
+// upload of a new object and one `download()`.
 //
 // The emulator runs in this process: its work shares the event loop with both sides, which
 // raises both times alike and leaves the ratio to flowstate's own overhead plus its requests.
@@ -61,21 +60,6 @@ export async function runGcsGroup({ timeMs }: { timeMs: number }): Promise<void>
         target,
       });
     }
-    // The read's second request is what the pinned generation costs: the raw client doing the
-    // same two requests (metadata, then the bytes of that generation) is the floor for a get.
-    const value = text(KIB);
-    await bucket.file("raw/pinned").save(value, { resumable: false });
-    const pinnedRef = await write("pinned", value);
-    reads.push({
-      name: "get 1 KiB vs raw metadata + pinned read",
-      baseline: async () => {
-        const [metadata] = await bucket.file("raw/pinned").getMetadata();
-        const pinned = bucket.file("raw/pinned", { generation: metadata.generation ?? undefined });
-        return (await pinned.download())[0].toString();
-      },
-      subject: () => backend.deserializeTaskStateFromRef(pinnedRef, { key: "pinned", scope: benchScope }),
-      target: { maxRatio: 1.1 },
-    });
     const cases = [...reads, ...writes];
     printTable(
       "GcsStateBackend vs raw @google-cloud/storage (firebase Storage emulator)",
