@@ -325,8 +325,13 @@ export class Config implements ConfigReader {
 
   /** The value a reader sees: `%` interpolation for file values (as configparser's `get`), then `$VAR` and `~`. */
   #expand(section: string, key: string, found: ConfigValue): string {
-    if (found.kind === "default") return found.raw.replaceAll("{AIRFLOW_HOME}", this.#airflowHome());
-    const text = found.kind === "file" ? this.#interpolate(section, key, found) : found.raw;
+    // Every state call reads a few options: skip the work a plain value does not need.
+    if (found.kind === "default")
+      return found.raw.includes("{AIRFLOW_HOME}")
+        ? found.raw.replaceAll("{AIRFLOW_HOME}", this.#airflowHome())
+        : found.raw;
+    const text =
+      found.kind === "file" && found.raw.includes("%") ? this.#interpolate(section, key, found) : found.raw;
     const expanded = expandValue(text, this.#env);
     if (expanded !== undefined) return expanded;
     throw this.#invalid(

@@ -20,6 +20,7 @@ export function homeDir(env: Environment): string {
  * @returns the expanded value, or `undefined` when it keeps growing (a variable refers to itself).
  */
 export function expandValue(value: string, env: Environment): string | undefined {
+  if (!value.includes("$") && !value.startsWith("~")) return value;
   let current = value;
   for (let round = 0; round < MAX_EXPANSIONS; round++) {
     const next = expandHome(expandVariables(current, env), env);
@@ -38,7 +39,9 @@ function expandVariables(value: string, env: Environment): string {
 
 /** `env[name]`, ignoring what an object inherits (`constructor`, `toString`). */
 export function envValue(env: Environment, name: string): string | undefined {
-  const value = Object.hasOwn(env, name) ? env[name] : undefined;
+  // One read (process.env answers each from the C++ environment): what an object inherits
+  // (`constructor`, `toString`, `__proto__`) is never a string.
+  const value = env[name];
   return typeof value === "string" ? value : undefined;
 }
 
