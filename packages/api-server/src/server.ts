@@ -130,8 +130,10 @@ async function registerRoutes(
 ): Promise<void> {
   const routes: DocumentedRoute[] = [];
   app.addHook("onRoute", routeCollector(routes));
-  app.addHook("onSend", async (request, reply) => {
+  // A callback hook, not an async one: it runs on every response, and costs no promise there.
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
+    done(null, payload);
   });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);

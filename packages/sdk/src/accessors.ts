@@ -34,6 +34,7 @@ import {
 } from "@flowstate/shared-state";
 import {
   deleteRemovedObjects,
+  directBackend,
   type RemovedRow,
   type ResolvedBackend,
   resolveBackend,
@@ -85,9 +86,15 @@ export class TaskStateAccessor {
   readonly #init: TaskStateAccessorInit;
   // Whether the store knows this task instance: checked once before the first object is written.
   #knownTaskInstance = false;
+  // `[state_store] default_retention_days`, read at the first set that needs it: the
+  // configuration does not change under a running task, and reading it costs more than a set.
+  #defaultRetentionDays: number | undefined;
+  // A backend handed over directly needs no lookup on each set.
+  readonly #direct: ResolvedBackend | undefined;
 
   constructor(init: TaskStateAccessorInit) {
     this.#init = init;
+    this.#direct = directBackend(init);
   }
 
   /** The task's scope (dag, run, task, map index). */
@@ -99,9 +106,13 @@ export class TaskStateAccessor {
   async get(key: string): Promise<string | undefined> {
     validateStateKey(key);
     const { client, tiId, scope } = this.#init;
-    return readStored({
+    const row = await client.getTaskState(tiId, key);
+    if (row === undefined || row.backend === null) return row?.value; // no backend involved
+    // `return await`: an async function returning a promise takes two more microtask turns.
+    return await readStored(row, {
       key,
       readRow: () => client.getTaskState(tiId, key),
+      direct: this.#direct,
       resolve: () => resolveBackend(this.#init),
       deserialize: (backend, stored) => backend.deserializeTaskStateFromRef(stored, { key, scope }),
     });
@@ -111,9 +122,12 @@ export class TaskStateAccessor {
   async set(key: string, value: string, options: SetTaskStateOptions = {}): Promise<void> {
     validateStateKey(key);
     validateStateValue(value, key);
-    const expiresAt = expiryFor(options.retention, this.#init);
+    const expiresAt = expiryFor(options.retention, this.#init, () => {
+      this.#defaultRetentionDays ??= this.#init.conf.getInt("state_store", "default_retention_days");
+      return this.#defaultRetentionDays;
+    });
     const { client, tiId, scope } = this.#init;
-    const resolved = await resolveBackend(this.#init);
+    const resolved = this.#direct ?? (await resolveBackend(this.#init));
     if (resolved && !this.#knownTaskInstance) {
       await client.getTaskState(tiId, key); // an unknown task instance fails here, before any write
       this.#knownTaskInstance = true;
@@ -203,7 +217,7 @@ export class AssetStateAccessor {
   async get(key: string): Promise<string | undefined> {
     validateStateKey(key);
     const client = this.#init.client;
-    return readStored({
+    return await readStored(await client.getAssetState(this.#asset, key), {
       key,
       readRow: () => client.getAssetState(this.#asset, key),
       resolve: () => resolveBackend(this.#init),
@@ -347,20 +361,25 @@ const READ_ATTEMPTS = 50;
 interface StoredRead {
   key: string;
   readRow: () => Promise<StoredState | undefined>;
+  /** A backend handed over directly: used as is, without {@link resolve}. */
+  direct?: ResolvedBackend | undefined;
   resolve: () => Promise<ResolvedBackend | undefined>;
   deserialize: (backend: StateBackend, stored: string) => Promise<string>;
 }
 
 /**
- * The value behind a row: the row's value, or what its reference names in the backend. When the
- * version is gone, the row is read again: deleted since → `undefined`; switched to another
- * version → that one is read; still naming the missing version → `StateObjectMissingError`.
+ * The value behind `row` (as just read): the row's value, or what its reference names in the
+ * backend. When the version is gone, the row is read again: deleted since → `undefined`; switched
+ * to another version → that one is read; still naming the missing version → `StateObjectMissingError`.
  */
-async function readStored({ key, readRow, resolve, deserialize }: StoredRead): Promise<string | undefined> {
-  let row = await readRow();
+async function readStored(
+  first: StoredState | undefined,
+  { key, readRow, direct, resolve, deserialize }: StoredRead,
+): Promise<string | undefined> {
+  let row = first;
   for (let attempt = 1; row !== undefined; attempt += 1) {
     if (row.backend === null) return row.value;
-    const resolved = await resolve();
+    const resolved = direct ?? (await resolve());
     if (resolved === undefined) throw backendMismatch(key, row.backend, undefined);
     try {
       return await deserialize(resolved.backend, row.value);
@@ -412,7 +431,7 @@ async function writeStored(write: StoredWrite): Promise<void> {
   const { key, value, scope, resolved, what } = write;
   if (resolved === undefined) {
     const replaced = await write.record(value, null);
-    if (replaced?.backend) await deleteRemovedObjects(undefined, [{ ...replaced, scope, key }], what);
+    if (replaced?.backend) await deleteRemovedObjects(undefined, [removedRow(replaced, scope, key)], what);
     return;
   }
   const hook = scope.kind === "task" ? "serializeTaskStateToRef" : "serializeAssetStateToRef";
@@ -424,7 +443,12 @@ async function writeStored(write: StoredWrite): Promise<void> {
     await discardUnrecorded(write, resolved, ref, error);
     throw error;
   }
-  if (replaced) await deleteRemovedObjects(resolved, [{ ...replaced, scope, key }], what);
+  if (replaced) await deleteRemovedObjects(resolved, [removedRow(replaced, scope, key)], what);
+}
+
+/** The replaced row, to delete its object. (Fields copied by name: a spread of a driver's row is slower.) */
+function removedRow(row: StoredState, scope: StateScope, key: string): RemovedRow {
+  return { value: row.value, backend: row.backend, scope, key };
 }
 
 // Failures that say the store refused the write outright: it certainly recorded nothing.
@@ -484,11 +508,15 @@ const MS = { days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000,
 const MAX_DATE_MS = 8.64e15;
 
 /** When a value set now expires: `null` for never. Checked before anything is written. */
-function expiryFor(retention: Retention | undefined, deps: AccessorDeps): Date | null {
+function expiryFor(
+  retention: Retention | undefined,
+  deps: AccessorDeps,
+  defaultRetentionDays: () => number,
+): Date | null {
   if (retention === NEVER_EXPIRE) return null;
-  const now = (deps.now ?? (() => new Date()))().getTime();
+  const now = deps.now ? deps.now().getTime() : Date.now();
   if (retention === undefined) {
-    const days = deps.conf.getInt("state_store", "default_retention_days");
+    const days = defaultRetentionDays();
     if (days <= 0) return null;
     return expiryAt(now + days * MS.days, `[state_store] default_retention_days = ${days}`);
   }

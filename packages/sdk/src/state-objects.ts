@@ -25,10 +25,21 @@ export interface BackendChoice {
   conf?: ConfigReader | undefined;
 }
 
-/** The chosen backend with the class path its rows record, or `undefined` when there is none. */
-export async function resolveBackend(choice: BackendChoice): Promise<ResolvedBackend | undefined> {
+/**
+ * The chosen backend with the class path its rows record, or `undefined` when there is none.
+ * (Not an async function: it is on every call's path, and handing back the loader's promise from
+ * an async function would cost two more microtask turns.)
+ */
+export function resolveBackend(choice: BackendChoice): Promise<ResolvedBackend | undefined> {
+  const direct = directBackend(choice);
+  if (direct !== undefined) return Promise.resolve(direct);
+  return choice.conf ? getConfiguredStateBackend(choice.conf) : Promise.resolve(undefined);
+}
+
+/** The backend handed over directly, with its class path; `undefined` when there is none. */
+export function directBackend(choice: BackendChoice): ResolvedBackend | undefined {
   const { backend } = choice;
-  if (backend === undefined) return choice.conf ? getConfiguredStateBackend(choice.conf) : undefined;
+  if (backend === undefined) return undefined;
   return { backend, classPath: choice.backendClassPath ?? backend.constructor?.name ?? "custom backend" };
 }
 
@@ -53,9 +64,9 @@ export async function deleteRemovedObjects(
   rows: readonly RemovedRow[],
   what: string,
 ): Promise<number> {
-  const refs: StateRefToDelete[] = rows
-    .filter((row) => row.backend !== null)
-    .map((row) => ({ ref: row.value, scope: row.scope, key: row.key }));
+  const refs: StateRefToDelete[] = [];
+  for (const row of rows)
+    if (row.backend !== null) refs.push({ ref: row.value, scope: row.scope, key: row.key });
   if (refs.length === 0) return 0;
   if (resolved === undefined) {
     const writers = [...new Set(rows.flatMap((row) => (row.backend === null ? [] : [row.backend])))];

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigError } from "./errors.js";
-import type { StateScope } from "./scopes.js";
+import { isConstructedScope, type StateScope } from "./scopes.js";
 import { validateStateKey } from "./validation.js";
 
 /** Encoded segments longer than this are shortened to a prefix plus a SHA-256 digest. */
@@ -58,6 +58,15 @@ export interface ClearOptions {
  * scope's prefix covers every map index of the task and nothing of a sibling task.
  */
 export function scopePrefix(scope: StateScope, options: ClearOptions = {}): string {
+  if (!options.allMapIndices && isConstructedScope(scope)) {
+    // A constructed scope is immutable: encode it once.
+    let prefix = PREFIXES.get(scope);
+    if (prefix === undefined) {
+      prefix = `${scopeSegments(scope).join("/")}/`;
+      PREFIXES.set(scope, prefix);
+    }
+    return prefix;
+  }
   const segments = scopeSegments(scope);
   if (scope.kind === "task" && options.allMapIndices) segments.pop();
   return `${segments.join("/")}/`;
@@ -65,8 +74,40 @@ export function scopePrefix(scope: StateScope, options: ClearOptions = {}): stri
 
 /** The storage path of `key` in `scope`. Validates the key. */
 export function statePath(scope: StateScope, key: string): string {
-  validateStateKey(key);
-  return `${scopePrefix(scope)}${encodePathSegment(key)}`;
+  if (!isConstructedScope(scope)) return `${scopePrefix(scope)}${encodedKey(key)}`;
+  // The same string each time for a constructed scope's key: a backend's map lookups by path
+  // then hash it once, not on every call.
+  let paths = PATHS.get(scope);
+  if (paths === undefined) {
+    paths = new Map();
+    PATHS.set(scope, paths);
+  }
+  let path = typeof key === "string" ? paths.get(key) : undefined;
+  if (path === undefined) {
+    path = `${scopePrefix(scope)}${encodedKey(key)}`;
+    if (paths.size >= MAX_ENCODED_KEYS) paths.clear();
+    paths.set(key, path);
+  }
+  return path;
+}
+
+// The prefixes of constructed scopes, and recently encoded (so valid) keys: a task sets and gets
+// the same few keys over and over. Both are pure functions of immutable inputs; the key cache is
+// bounded and simply starts over when full.
+const PREFIXES = new WeakMap<StateScope, string>();
+const PATHS = new WeakMap<StateScope, Map<string, string>>();
+const ENCODED_KEYS = new Map<string, string>();
+const MAX_ENCODED_KEYS = 1024;
+
+function encodedKey(key: string): string {
+  let encoded = typeof key === "string" ? ENCODED_KEYS.get(key) : undefined;
+  if (encoded === undefined) {
+    validateStateKey(key);
+    encoded = encodePathSegment(key);
+    if (ENCODED_KEYS.size >= MAX_ENCODED_KEYS) ENCODED_KEYS.clear();
+    ENCODED_KEYS.set(key, encoded);
+  }
+  return encoded;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { StateReferenceError } from "./errors.js";
 import { isStateVersion } from "./versions.js";
 
+const SLASH = "/".charCodeAt(0);
+
 /** Who is checking a stored reference, for the error message. */
 export interface OwnReferenceCheck {
   /** Short backend name, e.g. `"s3"`. */
@@ -18,7 +20,9 @@ export interface OwnReferenceCheck {
  *   `s3://bucket/prefix/task/dag/run/task/-1/job_id`.
  */
 export function ownReferenceVersion(stored: unknown, keyReference: string): string | undefined {
-  if (typeof stored !== "string" || !stored.startsWith(`${keyReference}/`)) return undefined;
+  // `<keyReference>/` checked without building that string: this runs on every read.
+  if (typeof stored !== "string" || stored.charCodeAt(keyReference.length) !== SLASH) return undefined;
+  if (!stored.startsWith(keyReference)) return undefined;
   const version = stored.slice(keyReference.length + 1);
   return isStateVersion(version) ? version : undefined;
 }

@@ -1,6 +1,20 @@
 import { InvalidScopeError } from "./errors.js";
 import { MAX_ASSET_REF_LENGTH, validateScopeId } from "./validation.js";
 
+// Scopes made by the constructors below (in this copy of the package): validated when built and
+// frozen, so still valid whenever they are handed back. validateScope and the path functions
+// skip re-checking and re-encoding them. A WeakSet: it never keeps a scope alive.
+const CONSTRUCTED = new WeakSet<object>();
+
+/**
+ * Whether `scope` was built by this copy's {@link TaskScope} or {@link AssetScope} constructor
+ * (so it is valid and immutable). Not exported from the package.
+ * @internal
+ */
+export function isConstructedScope(scope: unknown): scope is StateScope {
+  return typeof scope === "object" && scope !== null && CONSTRUCTED.has(scope);
+}
+
 /** What identifies one task's state: the same for every try of a task instance. */
 export interface TaskScopeInit {
   dagId: string;
@@ -34,6 +48,7 @@ export class TaskScope {
     this.taskId = init.taskId;
     this.mapIndex = mapIndex;
     Object.freeze(this);
+    CONSTRUCTED.add(this);
   }
 }
 
@@ -70,6 +85,7 @@ export class AssetScope {
     this.name = name;
     this.uri = uri;
     Object.freeze(this);
+    CONSTRUCTED.add(this);
   }
 
   /** The string a worker backend's asset hooks receive: the name if known, else the uri. */
@@ -95,6 +111,10 @@ export function validateScope<K extends StateScope["kind"] = StateScope["kind"]>
   kind?: K,
 ): Extract<StateScope, { kind: K }> {
   const actual = (scope as { kind?: unknown } | null | undefined)?.kind;
+  // Built (so checked) by a constructor and frozen since: the same fields would rebuild the same scope.
+  if (isConstructedScope(scope) && (kind === undefined || actual === kind)) {
+    return scope as Extract<StateScope, { kind: K }>;
+  }
   if (actual !== "task" && actual !== "asset") {
     const got = scope === null ? "null" : typeof scope;
     throw new InvalidScopeError(

@@ -50,7 +50,26 @@ export function validateScopeId(
   if (problem) throw new InvalidScopeError(`Invalid ${field} ${preview(value)}: ${problem}.`);
 }
 
+// Strings that passed identifierProblem: a task checks the same few keys and ids on every call,
+// and a string is immutable, so the answer cannot change. (The length limit is checked again:
+// it is the one rule that depends on the caller.) Bounded: starts over when full.
+const VALID_IDENTIFIERS = new Set<string>();
+const MAX_REMEMBERED = 4096;
+
 function identifierProblem(value: unknown, maxLength: number): string | undefined {
+  if (typeof value === "string" && value.length <= maxLength && VALID_IDENTIFIERS.has(value)) {
+    return undefined;
+  }
+  const problem = checkIdentifier(value, maxLength);
+  // Only short strings (keys and ids; not 1,500-character asset uris), to keep the memory small.
+  if (problem === undefined && (value as string).length <= MAX_ID_LENGTH) {
+    if (VALID_IDENTIFIERS.size >= MAX_REMEMBERED) VALID_IDENTIFIERS.clear();
+    VALID_IDENTIFIERS.add(value as string);
+  }
+  return problem;
+}
+
+function checkIdentifier(value: unknown, maxLength: number): string | undefined {
   if (typeof value !== "string") return `expected a string, got ${describeType(value)}`;
   if (value.length === 0) return "it must not be empty";
   if (value.length > maxLength) return `it is ${value.length} characters long; the limit is ${maxLength}`;

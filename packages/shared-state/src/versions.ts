@@ -24,7 +24,24 @@ let lastMs = 0;
 export function newStateVersion(nowMs: number = Date.now()): string {
   // A logical clock: two versions made in the same millisecond still sort in order.
   lastMs = Math.max(nowMs, lastMs + 1);
-  return `${lastMs.toString(36).padStart(CLOCK_DIGITS, "0")}-${randomBytes(8).toString("hex")}`;
+  return `${lastMs.toString(36).padStart(CLOCK_DIGITS, "0")}-${randomHex8()}`;
+}
+
+// Random bytes drawn from the CSPRNG a page at a time (as crypto.randomUUID does): one
+// randomBytes call per version cost more than the rest of an in-memory set.
+const POOL_BYTES = 8 * 256;
+let pool = Buffer.alloc(0);
+let poolOffset = POOL_BYTES;
+
+/** 8 fresh random bytes (never handed out twice) as 16 hex digits. */
+function randomHex8(): string {
+  if (poolOffset + 8 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const hex = pool.toString("hex", poolOffset, poolOffset + 8);
+  poolOffset += 8;
+  return hex;
 }
 
 /** Whether `segment` is a version id made by {@link newStateVersion}. */

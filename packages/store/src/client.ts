@@ -36,8 +36,15 @@ export class EmbeddedStateClient implements StateClient {
   async getTaskState(tiId: string, key: string): Promise<StoredState | undefined> {
     return this.#runtime.run("getTaskState", async () => {
       validateStateKey(key);
+      const { db } = this.#runtime;
+      if (db.readTaskStateOfInstance) {
+        validateTaskInstanceId(tiId);
+        const read = await db.readTaskStateOfInstance(tiId, key, this.#runtime.nowMs("getTaskState"));
+        if (!read.found) throw this.#taskInstanceNotFound("getTaskState", tiId);
+        return read.row;
+      }
       const ti = await this.#taskInstance("getTaskState", tiId);
-      return this.#runtime.db.readTaskState(ti, key, this.#runtime.nowMs("getTaskState"));
+      return db.readTaskState(ti, key, this.#runtime.nowMs("getTaskState"));
     });
   }
 
@@ -51,8 +58,21 @@ export class EmbeddedStateClient implements StateClient {
       validateStateKey(key);
       validateStateValue(value, key);
       const row = { value, backend: backendOf(options), expiresAtMs: expiresAtMs(options) };
+      const { db } = this.#runtime;
+      if (db.writeTaskStateOfInstance) {
+        // The dialect checks the task instance in the write's own statement (one round trip).
+        validateTaskInstanceId(tiId);
+        const written = await db.writeTaskStateOfInstance(
+          tiId,
+          key,
+          row,
+          this.#runtime.nowMs("setTaskState"),
+        );
+        if (!written.found) throw this.#taskInstanceNotFound("setTaskState", tiId);
+        return written.row;
+      }
       const ti = await this.#taskInstance("setTaskState", tiId);
-      return this.#runtime.db.writeTaskState(ti, key, row, this.#runtime.nowMs("setTaskState"));
+      return db.writeTaskState(ti, key, row, this.#runtime.nowMs("setTaskState"));
     });
   }
 
@@ -165,7 +185,7 @@ export class EmbeddedStateClient implements StateClient {
 }
 
 /** The `backend` option of a write: a class path, or `null` for a plain value. */
-function backendOf(options: { backend?: unknown } | null | undefined): string | null {
+export function backendOf(options: { backend?: unknown } | null | undefined): string | null {
   const backend = options?.backend ?? null;
   if (backend === null || (typeof backend === "string" && backend.trim() !== "")) return backend;
   throw new StateValidationError(

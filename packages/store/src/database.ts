@@ -41,6 +41,12 @@ export interface TaskStateWrite extends StoredState {
   expiresAtMs: number | null;
 }
 
+/**
+ * What a task state read or write addressed by task instance id found: no such task instance
+ * (nothing read or written), or the row (read, or replaced by the write).
+ */
+export type OfTaskInstance = { found: false } | { found: true; row: StoredState | undefined };
+
 /** One database dialect. Methods throw the driver's own errors; the store wraps them. */
 export interface StoreDatabase {
   /** The file or URL, for messages. Never contains credentials. */
@@ -73,6 +79,18 @@ export interface StoreDatabase {
     row: TaskStateWrite,
     nowMs: number,
   ): Promise<StoredState | undefined>;
+  /**
+   * Optional: {@link readTaskState} of the task instance `tiId`'s task, the task instance looked
+   * up in the same statement (one round trip instead of two, for a networked dialect).
+   */
+  readTaskStateOfInstance?(tiId: string, key: string, nowMs: number): Promise<OfTaskInstance>;
+  /** Optional: {@link writeTaskState} of the task instance `tiId`'s task, looked up in the same statement. */
+  writeTaskStateOfInstance?(
+    tiId: string,
+    key: string,
+    row: TaskStateWrite,
+    nowMs: number,
+  ): Promise<OfTaskInstance>;
   /** Deletes the row; returns it. */
   deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined>;
   /** Deletes the task's rows (of its map index, or with `allMapIndices` of every map index); returns them. */

@@ -29,9 +29,18 @@ export class MetadataStateStore implements StateStore {
   readonly #runtime: StoreRuntime;
   readonly #client: EmbeddedStateClient;
 
-  constructor(db: StoreDatabase, settings: StoreSettings) {
+  /**
+   * @param createClient builds the embedded client over the store's runtime; a dialect passes
+   *   its own subclass (SQLite answers synchronously). @default the shared {@link EmbeddedStateClient}
+   */
+  constructor(
+    db: StoreDatabase,
+    settings: StoreSettings,
+    createClient: (runtime: StoreRuntime) => EmbeddedStateClient = (runtime) =>
+      new EmbeddedStateClient(runtime),
+  ) {
     this.#runtime = new StoreRuntime(db, settings);
-    this.#client = new EmbeddedStateClient(this.#runtime);
+    this.#client = createClient(this.#runtime);
   }
 
   get location(): string {

@@ -357,6 +357,129 @@ describe("PostgreSQL writes under concurrency", () => {
     );
   });
 
+  /**
+   * The first-insert race of the single-statement write: writers on separate pools set a key that
+   * does not exist yet, all at once. Exactly one inserts (replaces nothing); every other gets back
+   * exactly the row it replaced, and what is left is the one value nobody replaced.
+   */
+  async function firstWritesAccountedFor(
+    write: (store: StateStore, key: string, value: string) => Promise<{ value: string } | undefined>,
+    read: (store: StateStore, key: string) => Promise<{ value: string } | undefined>,
+    stores: StateStore[],
+  ): Promise<void> {
+    const WRITERS = 8;
+    for (let round = 0; round < 15; round++) {
+      const key = `first-${round}`;
+      const written = Array.from({ length: WRITERS }, (_, w) => `r${round}-w${w}`);
+      const replaced = await Promise.all(
+        written.map((value, w) => write(stores[w % stores.length] as StateStore, key, value)),
+      );
+      expect(replaced.filter((row) => row === undefined)).toHaveLength(1); // one insert
+      const handedBack = replaced.flatMap((row) => (row ? [row.value] : []));
+      const left = await read(stores[0] as StateStore, key);
+      if (left) handedBack.push(left.value);
+      expect([...handedBack].sort()).toEqual([...written].sort()); // each value once
+    }
+  }
+
+  it("task state: concurrent first writes of a key insert once and hand back every other value once", async () => {
+    const url = await freshPostgresDatabase();
+    const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresTestStore({ url, poolSize: 2 })));
+    const ti = await stores[0]?.createTaskInstance(TASK);
+    const id = ti?.id ?? "";
+    await firstWritesAccountedFor(
+      (store, key, value) => store.client().setTaskState(id, key, value, { expiresAt: null, backend: S3 }),
+      (store, key) => store.client().getTaskState(id, key),
+      stores,
+    );
+  });
+
+  it("asset state: concurrent first writes of a key insert once and hand back every other value once", async () => {
+    const url = await freshPostgresDatabase();
+    const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresTestStore({ url, poolSize: 2 })));
+    await stores[0]?.registerAsset({ name: "orders", uri: "s3://orders" });
+    await firstWritesAccountedFor(
+      (store, key, value) => store.client().setAssetState({ name: "orders" }, key, value, { backend: S3 }),
+      (store, key) => store.client().getAssetState({ uri: "s3://orders" }, key),
+      stores,
+    );
+  });
+
+  it("a set waits for a writer holding the row and hands back that writer's value, not the one it first saw", async () => {
+    const url = await freshPostgresDatabase();
+    const store = await openPostgresTestStore({ url });
+    try {
+      const ti = await store.createTaskInstance(TASK);
+      await store.client().setTaskState(ti.id, "k", "s3://b/v1", { expiresAt: null, backend: S3 });
+      await withPostgresClient(url, async (other) => {
+        // Another writer changes the row and holds it: the set's snapshot still shows v1.
+        await other.query("BEGIN");
+        await other.query("UPDATE task_state SET value = convert_to('s3://b/v2', 'UTF8') WHERE key = 'k'");
+        const set = store.client().setTaskState(ti.id, "k", "s3://b/v3", { expiresAt: null, backend: S3 });
+        await untilStoreWaitsOnLock(other); // the set's snapshot shows v1; it waits on the row
+        await other.query("COMMIT");
+        expect(await set).toEqual({ value: "s3://b/v2", backend: S3 });
+      });
+      expect(await store.client().getTaskState(ti.id, "k")).toEqual({ value: "s3://b/v3", backend: S3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a set waits for a concurrent delete of the row and then inserts, replacing nothing", async () => {
+    const url = await freshPostgresDatabase();
+    const store = await openPostgresTestStore({ url });
+    try {
+      const ti = await store.createTaskInstance(TASK);
+      await store.client().setTaskState(ti.id, "k", "s3://b/v1", { expiresAt: null, backend: S3 });
+      await withPostgresClient(url, async (other) => {
+        await other.query("BEGIN");
+        await other.query("DELETE FROM task_state WHERE key = 'k'");
+        const set = store.client().setTaskState(ti.id, "k", "s3://b/v2", { expiresAt: null, backend: S3 });
+        await untilStoreWaitsOnLock(other);
+        await other.query("COMMIT");
+        expect(await set).toBeUndefined(); // the delete handed v1 back, not this set
+      });
+      expect(await store.client().getTaskState(ti.id, "k")).toEqual({ value: "s3://b/v2", backend: S3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a first set waits for a concurrent first insert of the key and hands back its value", async () => {
+    const url = await freshPostgresDatabase();
+    const store = await openPostgresTestStore({ url });
+    try {
+      const ti = await store.createTaskInstance(TASK);
+      await withPostgresClient(url, async (other) => {
+        await other.query("BEGIN");
+        await other.query(
+          `INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, backend, expires_at, updated_at)
+           VALUES ($1, $2, $3, -1, 'k', convert_to('s3://b/theirs', 'UTF8'), $4, NULL, 0)`,
+          [TASK.dagId, TASK.runId, TASK.taskId, S3],
+        );
+        const set = store.client().setTaskState(ti.id, "k", "s3://b/mine", { expiresAt: null, backend: S3 });
+        await untilStoreWaitsOnLock(other); // the set waits on the unique index
+        await other.query("COMMIT");
+        expect(await set).toEqual({ value: "s3://b/theirs", backend: S3 });
+      });
+      expect(await store.client().getTaskState(ti.id, "k")).toEqual({ value: "s3://b/mine", backend: S3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("set and get of a task instance that does not exist write nothing", async () => {
+    const store = await openPostgresTestStore();
+    await expect(store.client().setTaskState("no-such-ti", "k", "v", NO_EXPIRY)).rejects.toThrow(
+      /task instance 'no-such-ti' does not exist/,
+    );
+    await expect(store.client().getTaskState("no-such-ti", "k")).rejects.toThrow(
+      /task instance 'no-such-ti' does not exist/,
+    );
+    expect(await countRows(store, "task_state")).toBe(0);
+  });
+
   it("concurrent registrations of one asset leave one asset", async () => {
     const url = await freshPostgresDatabase();
     const stores = await Promise.all([1, 2].map(() => openPostgresTestStore({ url, poolSize: 4 })));
@@ -415,6 +538,20 @@ describe("PostgreSQL transactions and batches", () => {
     expect(await store.client().setTaskState(ti.id, "other", "v", NO_EXPIRY)).toBeUndefined();
   });
 });
+
+/** Resolves once a store connection (application_name flowstate) waits on a lock. */
+async function untilStoreWaitsOnLock(client: {
+  query: (sql: string) => Promise<{ rows: unknown[] }>;
+}): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await client.query(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowstate' AND wait_event_type = 'Lock'",
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the store's statement never waited on the lock");
+}
 
 /** Fault injected on purpose: every `operation` on task_state raises 'disk on fire'. */
 async function failOn(store: StateStore, operation: "UPDATE" | "DELETE"): Promise<void> {

@@ -1,6 +1,13 @@
 import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
 import pg from "pg";
-import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey, TaskStateWrite } from "../database.js";
+import type {
+  AssetIdentity,
+  AssetLookup,
+  OfTaskInstance,
+  StoreDatabase,
+  TaskKey,
+  TaskStateWrite,
+} from "../database.js";
 import {
   type AssetStateRecord,
   assetFilterParams,
@@ -28,8 +35,8 @@ import { inTransaction } from "./transaction.js";
 /** How many expired rows one purge statement deletes; the purge loops until none are left. */
 export const PURGE_BATCH_SIZE = 1000;
 /**
- * How often a write retries "lock the row, else insert it" when another transaction inserted
- * the same key in between. Each retry means a concurrent writer made progress.
+ * How often a write runs its upsert again when another writer inserted the same key after the
+ * statement's snapshot. Each retry means a concurrent writer made progress.
  */
 const MAX_UPSERT_ATTEMPTS = 50;
 const BIGINT_OID = 20;
@@ -47,6 +54,12 @@ export interface PostgresConnectOptions {
 
 type Queryable = pg.Pool | pg.PoolClient;
 type Params = Record<string, unknown>;
+/** The answer row of a single-statement upsert. */
+interface UpsertAnswer {
+  outcome: "replaced" | "inserted" | "missing";
+  value: string | null;
+  backend: string | null;
+}
 
 // Epoch milliseconds (BIGINT) come back as numbers: they are far below 2^53.
 const TYPES = {
@@ -57,10 +70,11 @@ const TYPES = {
 };
 
 /**
- * The PostgreSQL dialect over a `pg` pool. Every write that reads and changes rows runs in one
- * READ COMMITTED transaction; the row a write replaces is locked (`SELECT … FOR UPDATE`) before
- * it is changed, so concurrent writers of one key each get back exactly the version they
- * replaced. Deletes use `DELETE … RETURNING`.
+ * The PostgreSQL dialect over a `pg` pool. A state write is one statement in autocommit (READ
+ * COMMITTED) that locks the row it replaces (`SELECT … FOR UPDATE` in a CTE) before changing it,
+ * so concurrent writers of one key each get back exactly the version they replaced; a task
+ * state read or write by task instance id checks the task instance in the same statement.
+ * Deletes use `DELETE … RETURNING`. Statements are named, so each connection prepares them once.
  */
 export class PostgresDatabase implements StoreDatabase {
   readonly location: string;
@@ -135,12 +149,37 @@ export class PostgresDatabase implements StoreDatabase {
     nowMs: number,
   ): Promise<StoredState | undefined> {
     const { value, backend, expiresAtMs } = row;
-    const params = { ...taskParams(task), key, value, backend, expiresAtMs, nowMs };
-    return this.#lockThenWrite(params, {
-      lock: "lockTaskState",
-      update: "updateTaskState",
-      insert: "insertTaskState",
+    const written = await this.#replacingUpsert("writeTaskState", {
+      ...taskParams(task),
+      key,
+      value,
+      backend,
+      expiresAtMs,
+      nowMs,
     });
+    return written.found ? written.replaced : undefined; // the task is given: always found
+  }
+
+  async readTaskStateOfInstance(tiId: string, key: string, nowMs: number): Promise<OfTaskInstance> {
+    const [row] = await this.#rows<{ value: string | null; backend: string | null }>(
+      this.#pool,
+      "selectTaskStateOfInstance",
+      { tiId, key, nowMs },
+    );
+    if (!row) return { found: false };
+    return { found: true, row: row.value === null ? undefined : { value: row.value, backend: row.backend } };
+  }
+
+  async writeTaskStateOfInstance(
+    tiId: string,
+    key: string,
+    row: TaskStateWrite,
+    nowMs: number,
+  ): Promise<OfTaskInstance> {
+    const { value, backend, expiresAtMs } = row;
+    const params = { tiId, key, value, backend, expiresAtMs, nowMs };
+    const written = await this.#replacingUpsert("writeTaskStateOfInstance", params);
+    return written.found ? { found: true, row: written.replaced } : { found: false };
   }
 
   async deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined> {
@@ -208,11 +247,8 @@ export class PostgresDatabase implements StoreDatabase {
     nowMs: number,
   ): Promise<StoredState | undefined> {
     const params = { assetId, key, value: row.value, backend: row.backend, nowMs };
-    return this.#lockThenWrite(params, {
-      lock: "lockAssetState",
-      update: "updateAssetState",
-      insert: "insertAssetState",
-    });
+    const written = await this.#replacingUpsert("writeAssetState", params);
+    return written.found ? written.replaced : undefined;
   }
 
   async deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
@@ -238,29 +274,26 @@ export class PostgresDatabase implements StoreDatabase {
   }
 
   /**
-   * The upsert that answers with exactly the row it replaced: lock the row (`FOR UPDATE` waits
-   * for a concurrent writer and then sees its version); if there is one, update it and return
-   * it; if not, insert (`ON CONFLICT DO NOTHING`) and, when a concurrent transaction inserted
-   * the key first, go round again to lock that row. A plain `INSERT … ON CONFLICT DO UPDATE`
-   * cannot return the replaced version under READ COMMITTED.
+   * Runs one of the single-statement upserts of `statements.ts` (see `replacingUpsert` there):
+   * one round trip in autocommit, which locks and answers exactly the row it replaced. It answers
+   * no row only when a concurrent writer created the key after the statement's snapshot; it then
+   * runs again, and sees that row. Each retry means a concurrent writer made progress.
    */
-  async #lockThenWrite(
+  async #replacingUpsert(
+    statement: StatementName,
     params: Params,
-    statements: { lock: StatementName; update: StatementName; insert: StatementName },
-  ): Promise<StoredState | undefined> {
-    return this.#transaction(async (client) => {
-      for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
-        const [replaced] = await this.#rows<StoredState>(client, statements.lock, params);
-        if (replaced) {
-          await this.#query(client, statements.update, params);
-          return replaced;
-        }
-        if ((await this.#query(client, statements.insert, params)).rowCount === 1) return undefined;
+  ): Promise<{ found: false } | { found: true; replaced: StoredState | undefined }> {
+    for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
+      const [answer] = await this.#rows<UpsertAnswer>(this.#pool, statement, params);
+      if (answer?.outcome === "missing") return { found: false };
+      if (answer?.outcome === "inserted") return { found: true, replaced: undefined };
+      if (answer?.outcome === "replaced") {
+        return { found: true, replaced: { value: answer.value as string, backend: answer.backend } };
       }
-      throw new Error(
-        `the key was inserted and deleted by other writers ${MAX_UPSERT_ATTEMPTS} times while this write ran. Retry`,
-      );
-    });
+    }
+    throw new Error(
+      `the key was inserted and deleted by other writers ${MAX_UPSERT_ATTEMPTS} times while this write ran. Retry`,
+    );
   }
 
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -270,7 +303,8 @@ export class PostgresDatabase implements StoreDatabase {
   async #query(client: Queryable, name: StatementName, params: Params): Promise<pg.QueryResult> {
     const statement = SQL[name];
     const values = statement.params.map((param) => toParameter(param, params[param]));
-    return client.query({ text: statement.text, values });
+    // Named: prepared once per pooled connection, then only bound and executed.
+    return client.query({ name: statement.name, text: statement.text, values });
   }
 
   async #rows<T>(client: Queryable, name: StatementName, params: Params): Promise<T[]> {

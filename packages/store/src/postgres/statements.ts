@@ -12,6 +12,65 @@ const REMOVED_TASK_STATE = `RETURNING map_index AS "mapIndex", key, value, backe
 const TASK_STATE_ROW = `dag_id AS "dagId", run_id AS "runId", task_id AS "taskId", map_index AS "mapIndex", key,
            value, backend, expires_at AS "expiresAtMs", updated_at AS "updatedAtMs"`;
 const EXPIRED = "expires_at IS NOT NULL AND expires_at <= @nowMs";
+const TASK_COLUMNS = ["dag_id", "run_id", "task_id", "map_index"];
+const TASK_INSTANCE_KEY = "SELECT dag_id, run_id, task_id, map_index FROM task_instance WHERE id = @tiId";
+const TASK_KEY_PARAMS =
+  "SELECT @dagId::text AS dag_id, @runId::text AS run_id, @taskId::text AS task_id, @mapIndex::integer AS map_index";
+
+/**
+ * One statement (one round trip, no explicit transaction) that upserts a state row and answers
+ * with exactly the row it replaced — the contract `writeTaskState`/`writeAssetState` keep, which a
+ * plain `INSERT … ON CONFLICT DO UPDATE … RETURNING` cannot (it returns the new row). Under READ
+ * COMMITTED, in the statement's order of events:
+ * - `owner`: whose row it is (a task instance's task, given key fields, or an asset id); no row
+ *   when the task instance does not exist (the statement then writes nothing and answers `missing`).
+ * - `old`: the current row, `FOR UPDATE`. A concurrent writer holding it makes this wait; the lock
+ *   then follows the update chain to the newest committed version and answers that version's
+ *   value — the one this write replaces. A concurrent delete leaves `old` empty.
+ * - `updated`: overwrites the row `old` locked. Its scan may find the older version of the
+ *   statement's snapshot; READ COMMITTED's recheck moves it to the newest version, which is the
+ *   one this statement already holds locked, so no third writer can slip in between.
+ * - `inserted`: only when `old` is empty. `ON CONFLICT DO NOTHING` waits on the unique index for
+ *   a concurrent first insert of the same key and then inserts nothing.
+ * No answer row at all means a concurrent writer created the key after this statement's
+ * snapshot: the caller runs the statement again (a new snapshot, which sees that row).
+ */
+function replacingUpsert(
+  table: string,
+  owner: string,
+  ownerColumns: string[],
+  extra: Record<string, string>,
+): string {
+  const keyColumns = [...ownerColumns, "key"];
+  const written: Record<string, string> = { value: "@value::bytea", backend: "@backend::text", ...extra };
+  const columns = Object.keys(written);
+  return `
+    WITH owner AS MATERIALIZED (${owner}),
+    old AS (
+      SELECT ${ownerColumns.map((c) => `s.${c}`).join(", ")}, s.value, s.backend
+      FROM ${table} s JOIN owner o ON ${ownerColumns.map((c) => `s.${c} = o.${c}`).join(" AND ")}
+      WHERE s.key = @key::text
+      FOR UPDATE OF s
+    ),
+    updated AS (
+      UPDATE ${table} s SET ${columns.map((c) => `${c} = ${written[c]}`).join(", ")}
+      FROM old
+      WHERE ${ownerColumns.map((c) => `s.${c} = old.${c}`).join(" AND ")} AND s.key = @key::text
+      RETURNING old.value, old.backend
+    ),
+    inserted AS (
+      INSERT INTO ${table} (${[...keyColumns, ...columns].join(", ")})
+      SELECT ${ownerColumns.join(", ")}, @key::text, ${columns.map((c) => written[c]).join(", ")}
+      FROM owner WHERE NOT EXISTS (SELECT FROM old)
+      ON CONFLICT (${keyColumns.join(", ")}) DO NOTHING
+      RETURNING 1
+    )
+    SELECT 'replaced' AS outcome, value, backend FROM updated
+    UNION ALL SELECT 'inserted', NULL, NULL FROM inserted
+    UNION ALL SELECT 'missing', NULL, NULL WHERE NOT EXISTS (SELECT FROM owner)`;
+}
+
+const TASK_STATE_WRITE = { expires_at: "@expiresAtMs::bigint", updated_at: "@nowMs::bigint" };
 
 /** The SQL of the PostgreSQL dialect, by what it does. */
 const TEXT = {
@@ -49,17 +108,18 @@ const TEXT = {
   selectTaskState: `
     SELECT value, backend FROM task_state
     WHERE ${TASK_MATCH} AND key = @key AND (expires_at IS NULL OR expires_at > @nowMs)`,
-  // Any row, expired or not, locked until the transaction ends: the one the update replaces.
-  lockTaskState: `SELECT value, backend FROM task_state WHERE ${TASK_MATCH} AND key = @key FOR UPDATE`,
-  updateTaskState: `
-    UPDATE task_state SET value = @value, backend = @backend, expires_at = @expiresAtMs, updated_at = @nowMs
-    WHERE ${TASK_MATCH} AND key = @key`,
-  // Nothing when a concurrent transaction inserted the key first: the caller locks that row then.
-  insertTaskState: `
-    INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, backend, expires_at, updated_at)
-    VALUES (@dagId, @runId, @taskId, @mapIndex, @key, @value, @backend, @expiresAtMs, @nowMs)
-    ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO NOTHING
-    RETURNING key`,
+  // The task instance's row and its unexpired value in one statement: no row at all when the
+  // task instance does not exist, a NULL value when it has no such key.
+  selectTaskStateOfInstance: `
+    SELECT s.value, s.backend FROM task_instance t
+    LEFT JOIN task_state s ON s.dag_id = t.dag_id AND s.run_id = t.run_id AND s.task_id = t.task_id
+      AND s.map_index = t.map_index AND s.key = @key AND (s.expires_at IS NULL OR s.expires_at > @nowMs)
+    WHERE t.id = @tiId`,
+  writeTaskStateOfInstance: replacingUpsert("task_state", TASK_INSTANCE_KEY, TASK_COLUMNS, TASK_STATE_WRITE),
+  writeTaskState: replacingUpsert("task_state", TASK_KEY_PARAMS, TASK_COLUMNS, TASK_STATE_WRITE),
+  writeAssetState: replacingUpsert("asset_state", "SELECT @assetId::bigint AS asset_id", ["asset_id"], {
+    updated_at: "@nowMs::bigint",
+  }),
   deleteTaskStateKey: `DELETE FROM task_state WHERE ${TASK_MATCH} AND key = @key RETURNING value, backend`,
   clearTaskStateOfMapIndex: `DELETE FROM task_state WHERE ${TASK_MATCH} ${REMOVED_TASK_STATE}`,
   clearTaskStateOfAllMapIndices: `DELETE FROM task_state WHERE ${TASK_OF_ALL_MAP_INDICES} ${REMOVED_TASK_STATE}`,
@@ -83,15 +143,6 @@ const TEXT = {
   selectActiveAssetByName: "SELECT id, name, uri FROM asset WHERE name = @lookup AND active",
   selectActiveAssetByUri: "SELECT id, name, uri FROM asset WHERE uri = @lookup AND active",
   selectAssetState: "SELECT value, backend FROM asset_state WHERE asset_id = @assetId AND key = @key",
-  lockAssetState:
-    "SELECT value, backend FROM asset_state WHERE asset_id = @assetId AND key = @key FOR UPDATE",
-  updateAssetState: `
-    UPDATE asset_state SET value = @value, backend = @backend, updated_at = @nowMs
-    WHERE asset_id = @assetId AND key = @key`,
-  insertAssetState: `
-    INSERT INTO asset_state (asset_id, key, value, backend, updated_at) VALUES (@assetId, @key, @value, @backend, @nowMs)
-    ON CONFLICT (asset_id, key) DO NOTHING
-    RETURNING key`,
   deleteAssetStateKey:
     "DELETE FROM asset_state WHERE asset_id = @assetId AND key = @key RETURNING value, backend",
   clearAssetState: "DELETE FROM asset_state WHERE asset_id = @assetId RETURNING key, value, backend",
@@ -120,6 +171,7 @@ function compile(name: StatementName, sql: string): CompiledStatement {
     if (index < 0) index = params.push(param) - 1;
     return `$${index + 1}`;
   });
+  // The name is the prepared statement's on each connection: parsed and planned once per connection.
   return { name, text, params };
 }
 

@@ -5,6 +5,7 @@ import { wrapDriverError } from "../failures.js";
 import { MetadataStateStore } from "../store.js";
 import type { StateStore } from "../types.js";
 import { sqliteAdvice } from "./advice.js";
+import { SqliteStateClient } from "./client.js";
 import { DEFAULT_BUSY_TIMEOUT_MS } from "./migrate.js";
 import { SqliteDatabase } from "./sqlite-database.js";
 
@@ -42,7 +43,8 @@ export async function openSqliteStateStore(options: OpenSqliteStateStoreOptions)
       "Could not create the database file's folder; check the path and permissions.",
     );
   }
-  return new MetadataStateStore(openDatabase(path, busyTimeoutMs), { clearOnSuccess, now });
+  const db = openDatabase(path, busyTimeoutMs);
+  return new MetadataStateStore(db, { clearOnSuccess, now }, (runtime) => new SqliteStateClient(runtime, db));
 }
 
 function openDatabase(path: string, busyTimeoutMs: number): SqliteDatabase {

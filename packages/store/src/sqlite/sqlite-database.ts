@@ -1,6 +1,13 @@
 import type { RemovedAssetState, RemovedTaskState, StoredState } from "@flowstate/shared-state";
 import Database from "better-sqlite3";
-import type { AssetIdentity, AssetLookup, StoreDatabase, TaskKey, TaskStateWrite } from "../database.js";
+import type {
+  AssetIdentity,
+  AssetLookup,
+  OfTaskInstance,
+  StoreDatabase,
+  TaskKey,
+  TaskStateWrite,
+} from "../database.js";
 import {
   type AssetStateRecord,
   assetFilterParams,
@@ -22,7 +29,7 @@ import type {
 import { sqliteAdvice } from "./advice.js";
 import { configureConnection, migrate } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./schema.js";
-import { SQL, type StatementName } from "./statements.js";
+import { REPLACED_ROW_FUNCTION, SQL, type StatementName } from "./statements.js";
 
 /**
  * The SQLite dialect over better-sqlite3. better-sqlite3 is synchronous; the methods are async
@@ -33,11 +40,28 @@ export class SqliteDatabase implements StoreDatabase {
   readonly schemaVersion: StoreSchemaVersion;
   readonly #db: Database.Database;
   readonly #statements = new Map<StatementName, Database.Statement>();
+  // The hot statements of the embedded client, prepared once at open.
+  readonly #selectOfInstance: Database.Statement;
+  readonly #upsertOfInstance: Database.Statement;
+  // The row the running upsert replaced, as REPLACED_ROW_FUNCTION reported it. better-sqlite3 is
+  // synchronous: nothing else runs on this connection between the upsert and reading this.
+  #replaced: StoredState | undefined;
 
   private constructor(db: Database.Database, location: string, schemaVersion: StoreSchemaVersion) {
     this.#db = db;
     this.location = location;
     this.schemaVersion = schemaVersion;
+    // directOnly: not callable from triggers or views another program might put in the file.
+    db.function(
+      REPLACED_ROW_FUNCTION,
+      { deterministic: false, directOnly: true },
+      (value: unknown, backend: unknown, passThrough: unknown) => {
+        this.#replaced = { value: value as string, backend: backend as string | null };
+        return passThrough;
+      },
+    );
+    this.#selectOfInstance = db.prepare(SQL.selectTaskStateOfInstance);
+    this.#upsertOfInstance = db.prepare(SQL.upsertTaskStateOfInstance);
   }
 
   /**
@@ -54,7 +78,55 @@ export class SqliteDatabase implements StoreDatabase {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, path, { atOpen, current: LATEST_SCHEMA_VERSION });
+    try {
+      return new SqliteDatabase(db, path, { atOpen, current: LATEST_SCHEMA_VERSION });
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  async readTaskStateOfInstance(tiId: string, key: string, nowMs: number): Promise<OfTaskInstance> {
+    return this.readTaskStateOfInstanceSync(tiId, key, nowMs);
+  }
+
+  /**
+   * {@link readTaskStateOfInstance} without a promise, for the embedded client (better-sqlite3
+   * is synchronous): the unexpired row, the task instance checked in the same statement.
+   */
+  readTaskStateOfInstanceSync(tiId: string, key: string, nowMs: number): OfTaskInstance {
+    const row = this.#selectOfInstance.get(key, nowMs, tiId) as
+      | { value: string | null; backend: string | null }
+      | undefined;
+    if (row === undefined) return { found: false };
+    return { found: true, row: row.value === null ? undefined : (row as StoredState) };
+  }
+
+  async writeTaskStateOfInstance(
+    tiId: string,
+    key: string,
+    row: TaskStateWrite,
+    nowMs: number,
+  ): Promise<OfTaskInstance> {
+    return this.writeTaskStateOfInstanceSync(tiId, key, row, nowMs);
+  }
+
+  /**
+   * {@link writeTaskStateOfInstance} without a promise: upserts the row and answers with the
+   * row it replaced (expired or not), in ONE statement that also checks that the task instance
+   * exists, so it is atomic across processes as any single statement is.
+   */
+  writeTaskStateOfInstanceSync(
+    tiId: string,
+    key: string,
+    row: TaskStateWrite,
+    nowMs: number,
+  ): OfTaskInstance {
+    const { value, backend, expiresAtMs } = row;
+    const written = this.#withReplaced(
+      () => this.#upsertOfInstance.run(key, value, backend, expiresAtMs, nowMs, tiId).changes === 1,
+    );
+    return written.done ? { found: true, row: written.replaced } : { found: false };
   }
 
   async insertTaskInstance(record: TaskInstanceRecord, nowMs: number): Promise<boolean> {
@@ -94,16 +166,9 @@ export class SqliteDatabase implements StoreDatabase {
     row: TaskStateWrite,
     nowMs: number,
   ): Promise<StoredState | undefined> {
-    const params = { ...taskParams(task), key };
-    // One transaction: the replaced row is exactly the one this upsert overwrote.
-    return this.#db
-      .transaction(() => {
-        const replaced = this.#statement("selectReplacedTaskState").get(params) as StoredState | undefined;
-        const { value, backend, expiresAtMs } = row;
-        this.#statement("upsertTaskState").run({ ...params, value, backend, expiresAtMs, nowMs });
-        return replaced;
-      })
-      .immediate();
+    const { value, backend, expiresAtMs } = row;
+    const params = { ...taskParams(task), key, value, backend, expiresAtMs, nowMs };
+    return this.#withReplaced(() => this.#statement("upsertTaskState").run(params)).replaced;
   }
 
   async deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined> {
@@ -152,19 +217,8 @@ export class SqliteDatabase implements StoreDatabase {
     row: StoredState,
     nowMs: number,
   ): Promise<StoredState | undefined> {
-    return this.#db
-      .transaction(() => {
-        const replaced = this.#statement("selectAssetState").get(assetId, key) as StoredState | undefined;
-        this.#statement("upsertAssetState").run({
-          assetId,
-          key,
-          value: row.value,
-          backend: row.backend,
-          nowMs,
-        });
-        return replaced;
-      })
-      .immediate();
+    const params = { assetId, key, value: row.value, backend: row.backend, nowMs };
+    return this.#withReplaced(() => this.#statement("upsertAssetState").run(params)).replaced;
   }
 
   async deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
@@ -186,6 +240,21 @@ export class SqliteDatabase implements StoreDatabase {
 
   async close(): Promise<void> {
     this.#db.close();
+  }
+
+  /** Runs one upsert and takes the row it replaced (`undefined` when it inserted one). */
+  #withReplaced<T>(upsert: () => T): { done: T; replaced: StoredState | undefined } {
+    this.#replaced = undefined;
+    try {
+      const done = upsert();
+      return { done, replaced: this.#lastReplaced() };
+    } finally {
+      this.#replaced = undefined; // do not keep a large value alive
+    }
+  }
+
+  #lastReplaced(): StoredState | undefined {
+    return this.#replaced;
   }
 
   // Prepared once per connection, on first use.

@@ -11,6 +11,19 @@ const REMOVED_TASK_STATE = "RETURNING map_index AS mapIndex, key, value, backend
 const TASK_STATE_ROW = `dag_id AS dagId, run_id AS runId, task_id AS taskId, map_index AS mapIndex, key, value,
            backend, expires_at AS expiresAtMs, updated_at AS updatedAtMs`;
 
+/**
+ * A function the SQLite connection defines (see `sqlite-database.ts`): called with the old row's
+ * value and backend when an upsert overwrites a row, it hands them to the caller and returns its
+ * third argument unchanged. SQLite's `RETURNING` shows only the new row; this is how one upsert
+ * statement answers with the row it replaced, atomically, without a transaction around a SELECT.
+ * (In `DO UPDATE SET`, a column names the row's value before the update.)
+ */
+export const REPLACED_ROW_FUNCTION = "flowstate_replaced_row";
+
+const UPSERT_TASK_STATE = `ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET
+      value = excluded.value, expires_at = excluded.expires_at, updated_at = excluded.updated_at,
+      backend = ${REPLACED_ROW_FUNCTION}(task_state.value, task_state.backend, excluded.backend)`;
+
 /** The SQL of the SQLite dialect, by what it does. */
 export const SQL = {
   currentVersion: "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version",
@@ -43,14 +56,25 @@ export const SQL = {
   selectTaskState: `
     SELECT value, backend FROM task_state
     WHERE ${TASK_MATCH} AND key = @key AND (expires_at IS NULL OR expires_at > @nowMs)`,
-  // Any row, expired or not: the one an upsert replaces, whose object the worker then deletes.
-  selectReplacedTaskState: `SELECT value, backend FROM task_state WHERE ${TASK_MATCH} AND key = @key`,
   upsertTaskState: `
     INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, backend, expires_at, updated_at)
     VALUES (@dagId, @runId, @taskId, @mapIndex, @key, @value, @backend, @expiresAtMs, @nowMs)
-    ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE SET
-      value = excluded.value, backend = excluded.backend, expires_at = excluded.expires_at,
-      updated_at = excluded.updated_at`,
+    ${UPSERT_TASK_STATE}`,
+  // The embedded client's hot path: the task instance check and the read or write in ONE
+  // statement (positional parameters, in the order written). The read answers no row for an
+  // unknown task instance, and a row with a NULL value when the key has none.
+  selectTaskStateOfInstance: `
+    SELECT s.value, s.backend FROM task_instance AS ti
+    LEFT JOIN task_state AS s
+      ON s.dag_id = ti.dag_id AND s.run_id = ti.run_id AND s.task_id = ti.task_id
+     AND s.map_index = ti.map_index AND s.key = ? AND (s.expires_at IS NULL OR s.expires_at > ?)
+    WHERE ti.id = ?`,
+  // Changes no row for an unknown task instance. (\`WHERE\` is required by SQLite's grammar
+  // before an upsert's ON CONFLICT after a SELECT.)
+  upsertTaskStateOfInstance: `
+    INSERT INTO task_state (dag_id, run_id, task_id, map_index, key, value, backend, expires_at, updated_at)
+    SELECT dag_id, run_id, task_id, map_index, ?, ?, ?, ?, ? FROM task_instance WHERE id = ?
+    ${UPSERT_TASK_STATE}`,
   deleteTaskStateKey: `DELETE FROM task_state WHERE ${TASK_MATCH} AND key = @key RETURNING value, backend`,
   clearTaskStateOfMapIndex: `DELETE FROM task_state WHERE ${TASK_MATCH} ${REMOVED_TASK_STATE}`,
   clearTaskStateOfAllMapIndices: `DELETE FROM task_state WHERE ${TASK_OF_ALL_MAP_INDICES} ${REMOVED_TASK_STATE}`,
@@ -74,7 +98,8 @@ export const SQL = {
   upsertAssetState: `
     INSERT INTO asset_state (asset_id, key, value, backend, updated_at) VALUES (@assetId, @key, @value, @backend, @nowMs)
     ON CONFLICT (asset_id, key) DO UPDATE SET
-      value = excluded.value, backend = excluded.backend, updated_at = excluded.updated_at`,
+      value = excluded.value, updated_at = excluded.updated_at,
+      backend = ${REPLACED_ROW_FUNCTION}(asset_state.value, asset_state.backend, excluded.backend)`,
   deleteAssetStateKey: "DELETE FROM asset_state WHERE asset_id = ? AND key = ? RETURNING value, backend",
   clearAssetState: "DELETE FROM asset_state WHERE asset_id = ? RETURNING key, value, backend",
   listAssetState: `
