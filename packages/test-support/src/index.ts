@@ -17,4 +17,5 @@ export {
   type TestTcpServer,
   withTestServer,
 } from "./silent-server.js";
+export { charCutValue, partCutValue } from "./text-values.js";
 export { uniquePrefix, uniqueTaskScope } from "./unique.js";
