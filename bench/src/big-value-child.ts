@@ -3,10 +3,11 @@
 // needs, takes an RSS baseline after a full GC, runs the operation once while sampling RSS every
 // few milliseconds, and sends back the time and the peak growth.
 import { resourceUsage } from "node:process";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { GcsStateBackend } from "@flowstate/backend-gcs";
 import { S3StateBackend } from "@flowstate/backend-s3";
+import { createTestS3Client } from "@flowstate/test-support";
 import { Storage } from "@google-cloud/storage";
 import {
   type BigValueJob,
@@ -21,15 +22,7 @@ const MIB = 1024 * 1024;
 async function operation(job: BigValueJob): Promise<() => Promise<unknown>> {
   const { s3: server } = job;
   if (job.store === "s3") {
-    const client = new S3Client({
-      endpoint: server.endpoint,
-      region: server.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      maxAttempts: 3,
-    });
+    const client = createTestS3Client(server, { maxAttempts: 3 });
     const backend = new S3StateBackend({
       bucket: server.bucket,
       endpoint: server.endpoint,

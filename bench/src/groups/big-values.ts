@@ -90,6 +90,26 @@ export async function runBigValuesGroup({ server, s3: s3Client, backend }: Bench
     results.push(result);
   };
 
+  /** A store's set case (raw and flowstate write a new object) and get case (each reads its own, flowstate by `ref`). */
+  const measureSetAndGet = async (
+    label: string,
+    where: Pick<BigValueJob, "bytes" | "s3" | "gcs" | "store">,
+    ref: string,
+  ): Promise<void> => {
+    await measure(
+      `${label} set`,
+      "set",
+      { ...where, op: "set", side: "raw", key: "big/raw-set" },
+      { ...where, op: "set", side: "flowstate", key: "big-set" },
+    );
+    await measure(
+      `${label} get`,
+      "get",
+      { ...where, op: "get", side: "raw", key: "big/raw-get" },
+      { ...where, op: "get", side: "flowstate", key: "big-get", ref },
+    );
+  };
+
   const value = bigText(bytes);
   const common = { bytes, s3 };
   if (stores.has("s3")) await measureS3();
@@ -109,18 +129,7 @@ export async function runBigValuesGroup({ server, s3: s3Client, backend }: Bench
       tiId: "bench",
       scope: bigScope,
     });
-    await measure(
-      "S3 set",
-      "set",
-      { ...common, store: "s3", op: "set", side: "raw", key: "big/raw-set" },
-      { ...common, store: "s3", op: "set", side: "flowstate", key: "big-set" },
-    );
-    await measure(
-      "S3 get",
-      "get",
-      { ...common, store: "s3", op: "get", side: "raw", key: "big/raw-get" },
-      { ...common, store: "s3", op: "get", side: "flowstate", key: "big-get", ref: s3Ref },
-    );
+    await measureSetAndGet("S3", { ...common, store: "s3" }, s3Ref);
   }
 
   async function measureGcs(): Promise<void> {
@@ -145,19 +154,7 @@ export async function runBigValuesGroup({ server, s3: s3Client, backend }: Bench
         scope: bigScope,
       });
       await gcsBackend.close();
-      const gcsCommon = { ...common, gcs };
-      await measure(
-        "GCS set",
-        "set",
-        { ...gcsCommon, store: "gcs", op: "set", side: "raw", key: "big/raw-set" },
-        { ...gcsCommon, store: "gcs", op: "set", side: "flowstate", key: "big-set" },
-      );
-      await measure(
-        "GCS get",
-        "get",
-        { ...gcsCommon, store: "gcs", op: "get", side: "raw", key: "big/raw-get" },
-        { ...gcsCommon, store: "gcs", op: "get", side: "flowstate", key: "big-get", ref: gcsRef },
-      );
+      await measureSetAndGet("GCS", { ...common, gcs, store: "gcs" }, gcsRef);
     } finally {
       await emulator.stop();
     }
