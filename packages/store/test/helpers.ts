@@ -201,3 +201,17 @@ export function configOf(sections: Record<string, Record<string, string>>, baseD
     },
   };
 }
+
+/** Resolves once a store connection (application_name flowstate) waits on a lock. */
+export async function untilStoreWaitsOnLock(client: {
+  query: (sql: string) => Promise<{ rows: unknown[] }>;
+}): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await client.query(
+      "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowstate' AND wait_event_type = 'Lock'",
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error("the store's statement never waited on the lock");
+}

@@ -17,6 +17,7 @@ import {
   TASK,
   tempDir,
   testClock,
+  untilStoreWaitsOnLock,
   withPostgresClient,
 } from "./helpers.js";
 
@@ -538,20 +539,6 @@ describe("PostgreSQL transactions and batches", () => {
     expect(await store.client().setTaskState(ti.id, "other", "v", NO_EXPIRY)).toBeUndefined();
   });
 });
-
-/** Resolves once a store connection (application_name flowstate) waits on a lock. */
-async function untilStoreWaitsOnLock(client: {
-  query: (sql: string) => Promise<{ rows: unknown[] }>;
-}): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const { rows } = await client.query(
-      "SELECT 1 FROM pg_stat_activity WHERE application_name = 'flowstate' AND wait_event_type = 'Lock'",
-    );
-    if (rows.length > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error("the store's statement never waited on the lock");
-}
 
 /** Fault injected on purpose: every `operation` on task_state raises 'disk on fire'. */
 async function failOn(store: StateStore, operation: "UPDATE" | "DELETE"): Promise<void> {

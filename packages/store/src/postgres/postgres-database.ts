@@ -31,6 +31,7 @@ import { migrate } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./schema.js";
 import { SQL, type StatementName } from "./statements.js";
 import { inTransaction } from "./transaction.js";
+import { WriteBatcher } from "./write-batcher.js";
 
 /** How many expired rows one purge statement deletes; the purge loops until none are left. */
 export const PURGE_BATCH_SIZE = 1000;
@@ -40,6 +41,17 @@ export const PURGE_BATCH_SIZE = 1000;
  */
 const MAX_UPSERT_ATTEMPTS = 50;
 const BIGINT_OID = 20;
+/**
+ * Write batches running at once (each on its own pooled connection). Two keep the database busy
+ * while one batch's commit is flushed; more would only make batches smaller.
+ */
+export const MAX_WRITE_BATCHES_IN_FLIGHT = 2;
+/** SQLSTATE of a transaction the server rolled back to break a deadlock. */
+const DEADLOCK_DETECTED = "40P01";
+/** Tries of a transaction that keeps being a deadlock's victim. */
+const MAX_TRANSACTION_ATTEMPTS = 3;
+/** Writes in one batch at most: a batch is one statement under the statement timeout. */
+export const MAX_WRITE_BATCH = 64;
 
 /** How to reach the server. */
 export interface PostgresConnectOptions {
@@ -50,6 +62,13 @@ export interface PostgresConnectOptions {
   poolSize: number;
   statementTimeoutMs: number;
   connectTimeoutMs: number;
+}
+
+/** One task state write by task instance id, as queued for a batch. */
+interface TaskStateOfInstanceWrite extends TaskStateWrite {
+  tiId: string;
+  key: string;
+  nowMs: number;
 }
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -80,6 +99,12 @@ export class PostgresDatabase implements StoreDatabase {
   readonly location: string;
   readonly schemaVersion: StoreSchemaVersion;
   readonly #pool: pg.Pool;
+  readonly #taskStateWrites = new WriteBatcher<TaskStateOfInstanceWrite, OfTaskInstance>({
+    maxInFlight: MAX_WRITE_BATCHES_IN_FLIGHT,
+    maxBatch: MAX_WRITE_BATCH,
+    runOne: (write) => this.#writeTaskStateOfInstance(write),
+    runBatch: (writes) => this.#writeTaskStatesOfInstances(writes),
+  });
 
   private constructor(pool: pg.Pool, location: string, schemaVersion: StoreSchemaVersion) {
     this.#pool = pool;
@@ -170,16 +195,50 @@ export class PostgresDatabase implements StoreDatabase {
     return { found: true, row: row.value === null ? undefined : { value: row.value, backend: row.backend } };
   }
 
-  async writeTaskStateOfInstance(
+  /**
+   * Concurrent calls are batched (see {@link WriteBatcher}): those that arrive while
+   * {@link MAX_WRITE_BATCHES_IN_FLIGHT} batches run go together, as one statement and one commit.
+   */
+  writeTaskStateOfInstance(
     tiId: string,
     key: string,
     row: TaskStateWrite,
     nowMs: number,
   ): Promise<OfTaskInstance> {
-    const { value, backend, expiresAtMs } = row;
-    const params = { tiId, key, value, backend, expiresAtMs, nowMs };
-    const written = await this.#replacingUpsert("writeTaskStateOfInstance", params);
+    return this.#taskStateWrites.submit({
+      tiId,
+      key,
+      value: row.value,
+      backend: row.backend,
+      expiresAtMs: row.expiresAtMs,
+      nowMs,
+    });
+  }
+
+  async #writeTaskStateOfInstance(write: TaskStateOfInstanceWrite): Promise<OfTaskInstance> {
+    const written = await this.#replacingUpsert("writeTaskStateOfInstance", { ...write });
     return written.found ? { found: true, row: written.replaced } : { found: false };
+  }
+
+  /** Several writes in one statement; a write it answers nothing for is left to run alone. */
+  async #writeTaskStatesOfInstances(
+    writes: readonly TaskStateOfInstanceWrite[],
+  ): Promise<Array<OfTaskInstance | undefined>> {
+    const answers = await this.#rows<UpsertAnswer & { ord: number }>(
+      this.#pool,
+      "writeTaskStatesOfInstances",
+      {
+        tiIds: writes.map((write) => write.tiId),
+        keys: writes.map((write) => write.key),
+        values: writes.map((write) => Buffer.from(write.value, "utf8")),
+        backends: writes.map((write) => write.backend),
+        expiresAtMs: writes.map((write) => write.expiresAtMs),
+        nowMs: writes.map((write) => write.nowMs),
+      },
+    );
+    const results = new Array<OfTaskInstance | undefined>(writes.length);
+    for (const answer of answers) results[Number(answer.ord) - 1] = ofTaskInstance(answer);
+    return results;
   }
 
   async deleteTaskState(task: TaskKey, key: string): Promise<StoredState | undefined> {
@@ -285,19 +344,29 @@ export class PostgresDatabase implements StoreDatabase {
   ): Promise<{ found: false } | { found: true; replaced: StoredState | undefined }> {
     for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
       const [answer] = await this.#rows<UpsertAnswer>(this.#pool, statement, params);
-      if (answer?.outcome === "missing") return { found: false };
-      if (answer?.outcome === "inserted") return { found: true, replaced: undefined };
-      if (answer?.outcome === "replaced") {
-        return { found: true, replaced: { value: answer.value as string, backend: answer.backend } };
-      }
+      const written = answer && ofTaskInstance(answer);
+      if (written) return written.found ? { found: true, replaced: written.row } : written;
     }
     throw new Error(
       `the key was inserted and deleted by other writers ${MAX_UPSERT_ATTEMPTS} times while this write ran. Retry`,
     );
   }
 
+  /**
+   * Runs `work` in a transaction, again when the server chose it as a deadlock's victim (40P01),
+   * which undid all of it. Write batches lock rows in key order, the purge in the order it finds
+   * expired rows: the two can meet in a circle, and the server then breaks it.
+   */
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.#pool, work);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inTransaction(this.#pool, work);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= MAX_TRANSACTION_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
   }
 
   async #query(client: Queryable, name: StatementName, params: Params): Promise<pg.QueryResult> {
@@ -310,6 +379,13 @@ export class PostgresDatabase implements StoreDatabase {
   async #rows<T>(client: Queryable, name: StatementName, params: Params): Promise<T[]> {
     return (await this.#query(client, name, params)).rows.map(fromRow) as T[];
   }
+}
+
+/** An upsert's answer row as the dialect answers a write by task instance id. */
+function ofTaskInstance(answer: UpsertAnswer): OfTaskInstance {
+  if (answer.outcome === "missing") return { found: false };
+  if (answer.outcome === "inserted") return { found: true, row: undefined };
+  return { found: true, row: { value: answer.value as string, backend: answer.backend } };
 }
 
 // `value` is BYTEA: UTF-8 in, UTF-8 out.

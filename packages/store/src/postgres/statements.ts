@@ -72,6 +72,57 @@ function replacingUpsert(
 
 const TASK_STATE_WRITE = { expires_at: "@expiresAtMs::bigint", updated_at: "@nowMs::bigint" };
 
+const TASK_KEY_OF = (alias: string) => TASK_COLUMNS.map((c) => `${alias}.${c}`).join(", ");
+const SAME_TASK_KEY = (a: string, b: string) =>
+  [...TASK_COLUMNS, "key"].map((c) => `${a}.${c} = ${b}.${c}`).join(" AND ");
+
+/**
+ * {@link replacingUpsert} for several task instances' writes at once (arrays, one element per
+ * write, answered by `ord`, its 1-based position): one statement, one commit, however many writes.
+ * Of several writes to one key (two task instance ids of one task) only the first in the batch
+ * runs. Rows are locked, and new keys inserted, in key order, so two batches never wait on each
+ * other in a circle. A write that gets no answer row (a concurrent first insert of its key, or a
+ * later write to a key already in the batch) is run again on its own by the caller, as the single
+ * statement's is.
+ */
+const writeTaskStatesOfInstances = `
+    WITH input AS MATERIALIZED (
+      SELECT * FROM unnest(
+        @tiIds::text[], @keys::text[], @values::bytea[], @backends::text[], @expiresAtMs::bigint[], @nowMs::bigint[]
+      ) WITH ORDINALITY AS i(ti_id, key, value, backend, expires_at, updated_at, ord)
+    ),
+    owner AS MATERIALIZED (
+      SELECT DISTINCT ON (${TASK_KEY_OF("t")}, i.key)
+        i.ord, ${TASK_KEY_OF("t")}, i.key, i.value, i.backend, i.expires_at, i.updated_at
+      FROM input i JOIN task_instance t ON t.id = i.ti_id
+      ORDER BY ${TASK_KEY_OF("t")}, i.key, i.ord
+    ),
+    old AS MATERIALIZED (
+      SELECT o.ord, ${TASK_KEY_OF("s")}, s.key, s.value, s.backend
+      FROM task_state s JOIN owner o ON ${SAME_TASK_KEY("s", "o")}
+      ORDER BY ${TASK_KEY_OF("s")}, s.key
+      FOR UPDATE OF s
+    ),
+    updated AS (
+      UPDATE task_state s
+      SET value = o.value, backend = o.backend, expires_at = o.expires_at, updated_at = o.updated_at
+      FROM old JOIN owner o ON o.ord = old.ord
+      WHERE ${SAME_TASK_KEY("s", "old")}
+      RETURNING old.ord, old.value, old.backend
+    ),
+    inserted AS (
+      INSERT INTO task_state (${TASK_COLUMNS.join(", ")}, key, value, backend, expires_at, updated_at)
+      SELECT ${TASK_KEY_OF("o")}, o.key, o.value, o.backend, o.expires_at, o.updated_at
+      FROM owner o WHERE NOT EXISTS (SELECT FROM old WHERE old.ord = o.ord)
+      ORDER BY ${TASK_KEY_OF("o")}, o.key
+      ON CONFLICT (${TASK_COLUMNS.join(", ")}, key) DO NOTHING
+      RETURNING ${TASK_COLUMNS.join(", ")}, key
+    )
+    SELECT ord, 'replaced' AS outcome, value, backend FROM updated
+    UNION ALL SELECT o.ord, 'inserted', NULL, NULL FROM inserted n JOIN owner o ON ${SAME_TASK_KEY("n", "o")}
+    UNION ALL SELECT i.ord, 'missing', NULL, NULL FROM input i
+      WHERE NOT EXISTS (SELECT FROM task_instance t WHERE t.id = i.ti_id)`;
+
 /** The SQL of the PostgreSQL dialect, by what it does. */
 const TEXT = {
   // One lock for every migrating process of this database (`hashtext` of a fixed name).
@@ -116,6 +167,7 @@ const TEXT = {
       AND s.map_index = t.map_index AND s.key = @key AND (s.expires_at IS NULL OR s.expires_at > @nowMs)
     WHERE t.id = @tiId`,
   writeTaskStateOfInstance: replacingUpsert("task_state", TASK_INSTANCE_KEY, TASK_COLUMNS, TASK_STATE_WRITE),
+  writeTaskStatesOfInstances,
   writeTaskState: replacingUpsert("task_state", TASK_KEY_PARAMS, TASK_COLUMNS, TASK_STATE_WRITE),
   writeAssetState: replacingUpsert("asset_state", "SELECT @assetId::bigint AS asset_id", ["asset_id"], {
     updated_at: "@nowMs::bigint",
