@@ -12,7 +12,7 @@ import type { ResolvedGcsOptions } from "./options.js";
 const MAX_RETRY_DELAY_S = 1;
 // Nothing listening, or a host name that does not resolve: retrying only delays the error.
 // (Honoured by resumable uploads and by requests that got an answer.)
-const PERMANENT_NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+export const PERMANENT_NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND"]);
 
 /**
  * The Storage client for these options. Credentials are left to Google's Application Default

@@ -1,15 +1,18 @@
 import {
+  connectionFailure,
   type DeleteFailureContext,
   type FailedDelete,
   type ListedObject,
   partialDeleteError,
 } from "@flowstate/object-storage-backend";
+import { type DeleteFailure, deleteInBatches } from "./batch-delete.js";
+import { BatchAnswerError } from "./batch-wire.js";
 import { explainGcsError, gcsCause, isObjectMissing, statusOf } from "./errors.js";
 import { GCS_STORE } from "./identity.js";
 import { forEachLimited } from "./limit.js";
 import type { GcsTarget } from "./target.js";
 
-/** Objects deleted at once. */
+/** Objects deleted at once, one request each, where the endpoint has no batch API. */
 const DELETE_CONCURRENCY = 16;
 
 /**
@@ -26,32 +29,56 @@ export async function* listObjects({ bucket }: GcsTarget, prefix: string): Async
 }
 
 /**
- * Deletes `names`, {@link DELETE_CONCURRENCY} at once; names already gone are fine (but not a
- * missing bucket). Every object is tried before the failures are reported.
+ * Deletes `names` in batch requests (see `batch-delete.ts`), or one request per object,
+ * {@link DELETE_CONCURRENCY} at once, where the endpoint has no batch API (an emulator: the
+ * backend remembers it). Names already gone are fine (but not a missing bucket). Every object is
+ * tried before the failures are reported.
+ * @throws StateBackendError (`partialDeleteError`) naming the objects that could not be deleted.
  */
 export async function deleteNames(
   target: GcsTarget,
   names: readonly string[],
   context: DeleteFailureContext,
 ): Promise<void> {
-  const failures: Array<FailedDelete & { error: unknown }> = [];
+  const { batch, options } = target;
+  const failures: DeleteFailure[] = [];
+  let unbatched = names;
+  if (batch.supported !== false) {
+    const outcome = await deleteInBatches(batch, options.bucket, names, options.maxAttempts);
+    failures.push(...outcome.failures);
+    unbatched = outcome.unbatched;
+  }
+  failures.push(...(await deleteEach(target, unbatched)));
+  const first = failures[0];
+  if (first === undefined) return;
+  const reported: FailedDelete[] = failures.map(({ name, error }) => ({ name, reason: reasonOf(error) }));
+  const advice = explainGcsError(first.error, options);
+  throw partialDeleteError(
+    GCS_STORE,
+    { failures: reported, total: names.length, advice, cause: gcsCause(first.error) },
+    context,
+  );
+}
+
+/** Deletes `names` one request each (the client retries each); the ones that failed. */
+async function deleteEach(target: GcsTarget, names: readonly string[]): Promise<DeleteFailure[]> {
+  const failures: DeleteFailure[] = [];
   await forEachLimited(names, DELETE_CONCURRENCY, async (name) => {
     try {
       await target.bucket.file(name).delete();
     } catch (error) {
-      const status = statusOf(error);
-      const reason = status === undefined ? "no answer" : `HTTP ${status}`;
-      if (!isObjectMissing(error)) failures.push({ name, reason, error });
+      if (!isObjectMissing(error)) failures.push({ name, error });
     }
   });
-  const first = failures[0];
-  if (first === undefined) return;
-  const advice = explainGcsError(first.error, target.options);
-  throw partialDeleteError(
-    GCS_STORE,
-    { failures, total: names.length, advice, cause: gcsCause(first.error) },
-    context,
-  );
+  return failures;
+}
+
+/** Why an object was not deleted, in a word or two. */
+function reasonOf(error: unknown): string {
+  const status = statusOf(error);
+  if (status !== undefined) return `HTTP ${status}`;
+  if (error instanceof BatchAnswerError) return "unreadable batch answer";
+  return connectionFailure(error, ["ECONNABORTED"]) === undefined ? "not sent" : "no answer";
 }
 
 // An object listed without a time counts as written now: the orphan sweep's grace period starts over.

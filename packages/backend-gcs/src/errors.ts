@@ -81,6 +81,24 @@ export function explainGcsError(error: unknown, options: ResolvedGcsOptions): st
 }
 
 /**
+ * An error shaped like the client's own (`code` the HTTP status, `errors` with GCS's reasons, the
+ * message of GCS's error document), for an answer read without the client (a streamed upload's
+ * PUT, a batch and its calls), so that {@link explainGcsError} explains it the same way.
+ */
+export function answerError(status: number, body: string, name: string): Error {
+  let message = body.trim().slice(0, 300) || `HTTP ${status}`;
+  let errors: unknown[] = [];
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown; errors?: unknown } };
+    if (typeof parsed.error?.message === "string") message = parsed.error.message;
+    if (Array.isArray(parsed.error?.errors)) errors = parsed.error.errors;
+  } catch {
+    // Not JSON: the text (or the status) is the message.
+  }
+  return Object.assign(new Error(message), { name, code: status, errors });
+}
+
+/**
  * The client error as a `cause`: shared-state's sanitised copy (name, redacted message, code,
  * reasons, causes; no request, response or headers, which carry the OAuth access token), with the
  * HTTP status the client keeps in places the copy does not look.

@@ -7,6 +7,7 @@ import {
 } from "@flowstate/object-storage-backend";
 import type { StateBackendContext, StateBackendError, StateBackendOperation } from "@flowstate/shared-state";
 import type { Storage } from "@google-cloud/storage";
+import { BatchClient } from "./batch-client.js";
 import { createStorage } from "./client.js";
 import { deleteNames, listObjects } from "./delete.js";
 import { isObjectMissing, wrapGcsError } from "./errors.js";
@@ -33,6 +34,7 @@ import { saveObject } from "./write.js";
  */
 export class GcsStateBackend extends ObjectStorageStateBackend<ResolvedGcsOptions> {
   readonly #storage: Storage;
+  readonly #batch: BatchClient;
 
   /**
    * @param options the `[workers] state_backend_kwargs` object; wins over `[gcs_state_backend]`.
@@ -42,6 +44,7 @@ export class GcsStateBackend extends ObjectStorageStateBackend<ResolvedGcsOption
   constructor(options?: Partial<GcsStateBackendOptions>, context?: StateBackendContext) {
     super(GCS_STORE, resolveGcsOptions(options, context?.config));
     this.#storage = createStorage(this.options);
+    this.#batch = new BatchClient(this.#storage, this.options);
   }
 
   protected override get streamThreshold(): number {
@@ -81,12 +84,14 @@ export class GcsStateBackend extends ObjectStorageStateBackend<ResolvedGcsOption
   }
 
   /**
-   * Nothing to release: the client holds no sockets of its own (idle keep-alive sockets of Node's
-   * shared agent do not keep a process alive).
+   * Drops the batch requests' connections. Google's client holds no sockets of its own (idle
+   * keep-alive sockets of Node's shared agent do not keep a process alive).
    */
-  protected override closeClient(): void {}
+  protected override closeClient(): void {
+    this.#batch.close();
+  }
 
   get #target(): GcsTarget {
-    return { bucket: this.#storage.bucket(this.options.bucket), options: this.options };
+    return { bucket: this.#storage.bucket(this.options.bucket), batch: this.#batch, options: this.options };
   }
 }

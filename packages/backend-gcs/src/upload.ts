@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { timeoutError, type ValueParts } from "@flowstate/object-storage-backend";
 import { CRC32C } from "@google-cloud/storage";
+import { answerError } from "./errors.js";
 
 /** Bytes per write of the upload's body: large enough that a write costs little, small enough to reuse. */
 const WRITE_BYTES = 1024 * 1024;
@@ -142,7 +143,7 @@ async function readAnswer(response: IncomingMessage, crc32c: CRC32C): Promise<Er
   for await (const chunk of response) chunks.push(chunk as Buffer);
   const status = response.statusCode ?? 0;
   const body = Buffer.concat(chunks).toString("utf8");
-  if (status !== 200 && status !== 201) return answerError(status, body);
+  if (status !== 200 && status !== 201) return uploadAnswerError(status, body);
   let stored: unknown;
   try {
     stored = (JSON.parse(body) as { crc32c?: unknown }).crc32c;
@@ -161,20 +162,9 @@ export class UploadMismatchError extends Error {
   }
 }
 
-/**
- * An error shaped like the client's own (`code` the HTTP status, `errors` with GCS's reasons),
- * so that `errors.ts` explains it the same way. A 308 means GCS did not take the upload as whole.
- */
-function answerError(status: number, body: string): Error {
-  let message = body.trim().slice(0, 300) || `HTTP ${status}`;
-  let errors: unknown[] = [];
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown; errors?: unknown } };
-    if (typeof parsed.error?.message === "string") message = parsed.error.message;
-    if (Array.isArray(parsed.error?.errors)) errors = parsed.error.errors;
-  } catch {
-    // Not JSON: the text (or the status) is the message.
-  }
-  if (status === 308) message = "the upload session did not take the upload as complete";
-  return Object.assign(new Error(message), { name: "UploadError", code: status, errors });
+/** GCS's answer as an error (see `errors.ts`). A 308 means GCS did not take the upload as whole. */
+function uploadAnswerError(status: number, body: string): Error {
+  const error = answerError(status, body, "UploadError");
+  if (status === 308) error.message = "the upload session did not take the upload as complete";
+  return error;
 }

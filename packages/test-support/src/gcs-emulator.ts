@@ -3,13 +3,28 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
+import { type GcsBatchFront, startGcsBatchFront } from "./gcs-batch-front.js";
+
+/** How {@link startGcsEmulator} starts the emulator. */
+export interface StartGcsEmulatorOptions {
+  /**
+   * Put a batch front ({@link startGcsBatchFront}) before the emulator, which has no batch
+   * endpoint of its own: `apiEndpoint` is then the front's, and batch requests work.
+   * @default false
+   */
+  batch?: boolean;
+}
 
 /** A running GCS-API server for tests. */
 export interface GcsEmulator {
-  /** `http://127.0.0.1:<port>`: pass it as the backend's `apiEndpoint`. */
+  /** `http://127.0.0.1:<port>`: pass it as the backend's `apiEndpoint` (the batch front, with `batch`). */
   apiEndpoint: string;
+  /** The emulator itself, without a batch front: its batch endpoint answers 501. */
+  emulatorEndpoint: string;
   projectId: string;
-  /** Stops the server, closes its connections and removes its data directory. */
+  /** The batch front, with `batch: true`: what it counted. */
+  batchFront: GcsBatchFront | undefined;
+  /** Stops the server (and the front), closes its connections and removes its data directory. */
   stop(): Promise<void>;
 }
 
@@ -41,7 +56,7 @@ const PROJECT_ID = "flowstate-test";
  * uploaded bytes in a fresh temp dir. Only one can run per process (firebase's registry is a
  * singleton). Buckets need no creating: one appears with its first object.
  */
-export async function startGcsEmulator(): Promise<GcsEmulator> {
+export async function startGcsEmulator(options: StartGcsEmulatorOptions = {}): Promise<GcsEmulator> {
   const { StorageEmulator } = require("firebase-tools/lib/emulator/storage/index.js") as {
     StorageEmulator: StorageEmulatorClass;
   };
@@ -74,12 +89,25 @@ export async function startGcsEmulator(): Promise<GcsEmulator> {
       cause: error,
     });
   }
+  const emulatorEndpoint = `http://127.0.0.1:${port}`;
+  const stopEmulator = async (): Promise<void> => {
+    await EmulatorRegistry.stop(emulator.getName());
+    await rm(directory, { recursive: true, force: true });
+  };
+  const batchFront = options.batch
+    ? await startGcsBatchFront(emulatorEndpoint).catch(async (error: unknown) => {
+        await stopEmulator();
+        throw error;
+      })
+    : undefined;
   return {
-    apiEndpoint: `http://127.0.0.1:${port}`,
+    apiEndpoint: batchFront?.endpoint ?? emulatorEndpoint,
+    emulatorEndpoint,
     projectId: PROJECT_ID,
+    batchFront,
     stop: async () => {
-      await EmulatorRegistry.stop(emulator.getName());
-      await rm(directory, { recursive: true, force: true });
+      await batchFront?.close();
+      await stopEmulator();
     },
   };
 }

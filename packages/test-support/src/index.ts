@@ -5,7 +5,14 @@
  * @packageDocumentation
  */
 export { freePort } from "./free-port.js";
-export { type GcsEmulator, startGcsEmulator } from "./gcs-emulator.js";
+export {
+  type GcsBatchCall,
+  type GcsBatchFront,
+  type GcsBatchFrontCounts,
+  type GcsBatchFrontOptions,
+  startGcsBatchFront,
+} from "./gcs-batch-front.js";
+export { type GcsEmulator, type StartGcsEmulatorOptions, startGcsEmulator } from "./gcs-emulator.js";
 export { startHttpServer, type TestHttpServer } from "./http-server.js";
 export { findMotoServer, type MotoInstallation, startMotoServer } from "./moto.js";
 export { findPostgresBin, type PostgresTestServer, startPostgresServer } from "./postgres.js";
