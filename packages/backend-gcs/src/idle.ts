@@ -1,4 +1,5 @@
-import { pipeline as pipelineWithCallback, type Readable, Transform } from "node:stream";
+import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
 import { timeoutError } from "@flowstate/object-storage-backend";
 
 // Google's client bounds each request up to its answer, but not the bytes after it (a read's
@@ -6,39 +7,25 @@ import { timeoutError } from "@flowstate/object-storage-backend";
 // TimeoutError. (A streamed upload's PUT is watched the same way in upload.ts.)
 
 /**
- * `source` through a pass-through that is destroyed with a TimeoutError when no bytes arrive for
- * `ms` (for the body of a read). Destroying the result stops `source` too.
+ * Destroys `bytes` (the client's stream of a download) with a TimeoutError when `response` (the
+ * HTTP answer it is fed from) brings no data for `ms`. The watch listens to the response beside
+ * the client's own pipe instead of adding a stream in between: a small read then costs no extra
+ * stream hop (a pass-through and its pipeline cost about a sixth of a 1 KiB read). It ends when
+ * the response ends or either stream closes: a reader that is slow to take the buffered bytes is
+ * not an idle endpoint.
  */
-export function failWhenIdle(source: Readable, ms: number): Readable {
-  const timer = idleTimer(ms, () => watched.destroy(timeoutError("no data from the endpoint", ms)));
-  const watched = passThrough(timer.restart, timer.stop);
-  watched.once("close", timer.stop);
-  pipelineWithCallback(source, watched, () => {}); // errors reach `watched`, where the reader sees them
-  return watched;
-}
-
-/** A timer that calls `onIdle` `ms` after it was last (re)started; started at once. */
-function idleTimer(ms: number, onIdle: () => void): { restart: () => void; stop: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const stop = (): void => clearTimeout(timer);
-  const restart = (): void => {
-    stop();
-    timer = setTimeout(onIdle, ms);
+export function failWhenIdle(bytes: Readable, response: IncomingMessage, ms: number): Readable {
+  const timer = setTimeout(() => bytes.destroy(timeoutError("no data from the endpoint", ms)), ms);
+  const progress = (): void => {
+    timer.refresh();
   };
-  restart();
-  return { restart, stop };
-}
-
-/** A pass-through that calls `onChunk` for every chunk and `onEnd` when its input ends. */
-function passThrough(onChunk: () => void, onEnd: () => void): Transform {
-  return new Transform({
-    transform(chunk, _encoding, done) {
-      onChunk();
-      done(null, chunk);
-    },
-    flush(done) {
-      onEnd();
-      done();
-    },
-  });
+  const stop = (): void => {
+    clearTimeout(timer);
+    response.off("data", progress);
+  };
+  response.on("data", progress);
+  response.once("end", stop);
+  response.once("close", stop);
+  bytes.once("close", stop);
+  return bytes;
 }

@@ -24,7 +24,7 @@ export async function openObject(
   const metadata =
     metadataFromHeaders(response.headers) ?? (await askedMetadata(bucket, name, response, bytes));
   if (metadata === null) return undefined;
-  return { metadata, body: failWhenIdle(bytes, options.requestTimeoutMs) };
+  return { metadata, body: failWhenIdle(bytes, response, options.requestTimeoutMs) };
 }
 
 /**
@@ -62,7 +62,7 @@ async function askedMetadata(
   response: IncomingMessage,
   bytes: Readable,
 ): Promise<Readonly<Record<string, unknown>> | undefined | null> {
-  // An error of the bytes meanwhile is seen by whoever reads them (`failWhenIdle`'s pipeline).
+  // An error of the bytes meanwhile is kept for whoever reads them: the stream holds it.
   const ignore = (): void => {};
   bytes.on("error", ignore);
   try {
