@@ -1,6 +1,6 @@
-// Runs a baseline and a flowstate subject side by side with tinybench and reports the ratio of
-// their median latencies (subject / baseline: 1.00 means as fast as the raw SDK), against the
-// issue's target where one is set.
+// Runs a baseline and a flowstate subject side by side with tinybench, taking turns, and reports
+// the ratio of their median latencies (subject / baseline: 1.00 means as fast as the raw SDK),
+// against the issue's target where one is set.
 import { Bench } from "tinybench";
 import { recordTable } from "./report.js";
 
@@ -26,21 +26,49 @@ export interface ComparisonResult {
   target?: Target | undefined;
 }
 
-/** Measures each comparison in turn (baseline, then subject), for about `timeMs` each. */
+/** Rounds per comparison: baseline and subject take turns, so drift in the server hits both. */
+const ROUNDS = 4;
+
+/**
+ * Measures each comparison in {@link ROUNDS} rounds of about `timeMs / ROUNDS` per side, the side
+ * that goes first alternating (baseline first, then subject first, …). The reported times are the
+ * medians of the rounds' medians; the ratio is the median of the rounds' own ratios, each taken
+ * between two measurements made next to each other.
+ */
 export async function compare(comparisons: Comparison[], timeMs: number): Promise<ComparisonResult[]> {
   const results: ComparisonResult[] = [];
+  const roundMs = Math.max(50, Math.round(timeMs / ROUNDS));
   for (const { name, baseline, subject, target } of comparisons) {
-    const bench = new Bench({ time: timeMs, iterations: 5, warmupIterations: 2 });
-    bench.add("baseline", baseline).add("subject", subject);
-    await bench.run();
-    const [baselineMs, subjectMs] = ["baseline", "subject"].map((task) =>
-      medianMs(bench.getTask(task)?.result, name),
-    ) as [number, number];
-    results.push({ name, baselineMs, subjectMs, ratio: subjectMs / baselineMs, target });
+    const rounds: Array<{ baselineMs: number; subjectMs: number }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const bench = new Bench({ time: roundMs, iterations: 5, warmupIterations: 2 });
+      if (round % 2 === 0) bench.add("baseline", baseline).add("subject", subject);
+      else bench.add("subject", subject).add("baseline", baseline);
+      await bench.run();
+      const [baselineMs, subjectMs] = ["baseline", "subject"].map((task) =>
+        medianMs(bench.getTask(task)?.result, name),
+      ) as [number, number];
+      rounds.push({ baselineMs, subjectMs });
+    }
+    results.push({
+      name,
+      baselineMs: median(rounds.map((r) => r.baselineMs)),
+      subjectMs: median(rounds.map((r) => r.subjectMs)),
+      ratio: median(rounds.map((r) => r.subjectMs / r.baselineMs)),
+      target,
+    });
     process.stderr.write(".");
   }
   process.stderr.write("\n");
   return results;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function medianMs(result: unknown, name: string): number {

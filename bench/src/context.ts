@@ -15,6 +15,13 @@ export const text = (bytes: number): string =>
   "flowstate-bench-".repeat(Math.ceil(bytes / 16)).slice(0, bytes);
 export const benchScope = new TaskScope({ dagId: "bench", runId: "run", taskId: "task" });
 
+/** The object name a bucket backend's reference (`<scheme>://<bucket>/<name>`) names. */
+export function objectNameOf(ref: string, bucket: string): string {
+  const start = ref.indexOf(`://${bucket}/`);
+  if (start < 0) throw new Error(`${ref} is not a reference into bucket ${bucket}`);
+  return ref.slice(start + bucket.length + 4);
+}
+
 export interface BenchContext {
   /** Measured time per case and side (tinybench `time`), from BENCH_TIME_MS (default 400). */
   timeMs: number;
