@@ -77,11 +77,15 @@ function isUndecodable(error: unknown): boolean {
 /** Reads a body to a string, undoing compression, without stripping a leading BOM. */
 async function decodeText(body: Readable, encoding: StoredEncoding): Promise<string> {
   const text = new Utf8Text();
-  const collect = async (source: AsyncIterable<Buffer>): Promise<void> => {
-    for await (const chunk of source) text.write(chunk);
-  };
   const decompressor = decoderFor(encoding);
-  if (decompressor) await pipeline(body, decompressor, collect);
-  else await pipeline(body, collect);
+  if (decompressor) {
+    await pipeline(body, decompressor, async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) text.write(chunk);
+    });
+  } else {
+    // One stream: its own iterator ends, fails and destroys it as a pipeline would, without the
+    // pipeline's set-up (a sizeable share of a 1 KiB read).
+    for await (const chunk of body as AsyncIterable<Buffer>) text.write(chunk);
+  }
   return text.end();
 }
