@@ -116,7 +116,7 @@ function renderTitle(title: string, runs: readonly RunReport[]): string[] {
 
 /**
  * Rows with a target, one line per case: each run's value (the `ratio` column, else the column
- * just before `target`) with its ✓/✗, then the target. Empty when no table has a target column.
+ * just before `target`) with its ✓/✗ (the unnamed column after `target`), then the target. Empty when no table has a target column.
  */
 function sideBySide(tables: ReadonlyArray<ReportTable | undefined>): string[] {
   const cases = new Map<string, { target: string; cells: string[] }>();
@@ -125,7 +125,9 @@ function sideBySide(tables: ReadonlyArray<ReportTable | undefined>): string[] {
     if (!table || targetAt < 1) return;
     const ratioAt = table.columns.indexOf("ratio");
     const valueAt = ratioAt >= 0 ? ratioAt : targetAt - 1;
-    const markAt = table.columns.length - 1;
+    // The ✓/✗ column: the unnamed one after `target` (a table may have more columns after it).
+    const unnamedAt = table.columns.indexOf("", targetAt + 1);
+    const markAt = unnamedAt >= 0 ? unnamedAt : table.columns.length - 1;
     for (const row of table.rows) {
       const target = row[targetAt] ?? "-";
       if (target === "-" || target === "") continue;
