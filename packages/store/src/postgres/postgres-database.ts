@@ -182,7 +182,7 @@ export class PostgresDatabase implements StoreDatabase {
       expiresAtMs,
       nowMs,
     });
-    return written.found ? written.replaced : undefined; // the task is given: always found
+    return written.found ? written.row : undefined; // the task is given: always found
   }
 
   async readTaskStateOfInstance(tiId: string, key: string, nowMs: number): Promise<OfTaskInstance> {
@@ -216,8 +216,7 @@ export class PostgresDatabase implements StoreDatabase {
   }
 
   async #writeTaskStateOfInstance(write: TaskStateOfInstanceWrite): Promise<OfTaskInstance> {
-    const written = await this.#replacingUpsert("writeTaskStateOfInstance", { ...write });
-    return written.found ? { found: true, row: written.replaced } : { found: false };
+    return this.#replacingUpsert("writeTaskStateOfInstance", { ...write });
   }
 
   /** Several writes in one statement; a write it answers nothing for is left to run alone. */
@@ -237,7 +236,7 @@ export class PostgresDatabase implements StoreDatabase {
       },
     );
     const results = new Array<OfTaskInstance | undefined>(writes.length);
-    for (const answer of answers) results[Number(answer.ord) - 1] = ofTaskInstance(answer);
+    for (const answer of answers) results[Number(answer.ord) - 1] = upsertOutcome(answer);
     return results;
   }
 
@@ -307,7 +306,7 @@ export class PostgresDatabase implements StoreDatabase {
   ): Promise<StoredState | undefined> {
     const params = { assetId, key, value: row.value, backend: row.backend, nowMs };
     const written = await this.#replacingUpsert("writeAssetState", params);
-    return written.found ? written.replaced : undefined;
+    return written.found ? written.row : undefined;
   }
 
   async deleteAssetState(assetId: number, key: string): Promise<StoredState | undefined> {
@@ -338,14 +337,10 @@ export class PostgresDatabase implements StoreDatabase {
    * no row only when a concurrent writer created the key after the statement's snapshot; it then
    * runs again, and sees that row. Each retry means a concurrent writer made progress.
    */
-  async #replacingUpsert(
-    statement: StatementName,
-    params: Params,
-  ): Promise<{ found: false } | { found: true; replaced: StoredState | undefined }> {
+  async #replacingUpsert(statement: StatementName, params: Params): Promise<OfTaskInstance> {
     for (let attempt = 0; attempt < MAX_UPSERT_ATTEMPTS; attempt++) {
       const [answer] = await this.#rows<UpsertAnswer>(this.#pool, statement, params);
-      const written = answer && ofTaskInstance(answer);
-      if (written) return written.found ? { found: true, replaced: written.row } : written;
+      if (answer) return upsertOutcome(answer);
     }
     throw new Error(
       `the key was inserted and deleted by other writers ${MAX_UPSERT_ATTEMPTS} times while this write ran. Retry`,
@@ -381,8 +376,8 @@ export class PostgresDatabase implements StoreDatabase {
   }
 }
 
-/** An upsert's answer row as the dialect answers a write by task instance id. */
-function ofTaskInstance(answer: UpsertAnswer): OfTaskInstance {
+/** An upsert's answer row: whether the row's owner (task instance, task, asset) exists, and the row it replaced. */
+function upsertOutcome(answer: UpsertAnswer): OfTaskInstance {
   if (answer.outcome === "missing") return { found: false };
   if (answer.outcome === "inserted") return { found: true, row: undefined };
   return { found: true, row: { value: answer.value as string, backend: answer.backend } };

@@ -29,7 +29,7 @@ interface Pending<W, R> {
 /** See {@link WriteBatcherOptions}. */
 export class WriteBatcher<W, R> {
   readonly #options: WriteBatcherOptions<W, R>;
-  #queue: Pending<W, R>[] = [];
+  readonly #queue: Pending<W, R>[] = [];
   #inFlight = 0;
   #scheduled = false;
 
@@ -54,8 +54,7 @@ export class WriteBatcher<W, R> {
   #dispatch(): void {
     const { maxInFlight, maxBatch } = this.#options;
     while (this.#inFlight < maxInFlight && this.#queue.length > 0) {
-      const batch = this.#queue.length <= maxBatch ? this.#queue : this.#queue.slice(0, maxBatch);
-      this.#queue = this.#queue.length <= maxBatch ? [] : this.#queue.slice(maxBatch);
+      const batch = this.#queue.splice(0, maxBatch);
       this.#inFlight++;
       void this.#run(batch).finally(() => {
         this.#inFlight--;
