@@ -3,7 +3,7 @@
 // gets exactly its own outcome: the row it replaced, its missing task instance, its own failure.
 import { StateStoreError, TaskInstanceNotFoundError } from "@flowstate/shared-state";
 import { describe, expect, it } from "vitest";
-import type { StateStore } from "../src/index.js";
+import { openStateStore, type StateStore } from "../src/index.js";
 import { MAX_WRITE_BATCH } from "../src/postgres/postgres-database.js";
 import {
   configOf,
@@ -125,7 +125,6 @@ describe("PostgreSQL: concurrent task state writes go in batches", () => {
       { database: { sql_alchemy_conn: url, statement_timeout_ms: "300" } },
       await tempDir(),
     );
-    const { openStateStore } = await import("../src/index.js");
     const store = await openStateStore(conf);
     try {
       const [locked, free1, free2] = await taskInstances(store, 3);
